@@ -1,0 +1,132 @@
+# actsim — plain Makefile. `make test` and `make run` install what is
+# missing first (scripts/install-deps).
+
+CC ?= cc
+CLANG ?= clang
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+VERSION = 0.1.0
+
+PKGS = openssl gmp sqlite3 jansson
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Wconversion -Wshadow \
+       -Wstrict-prototypes -Wvla -Wwrite-strings
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
+	-D_POSIX_C_SOURCE=200809L -DACTSIM_VERSION='"$(VERSION)"' \
+	-Iinclude $(PKG_CFLAGS) -MMD -MP
+
+LIB_SRC = $(wildcard common/*.c keys/*.c store/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
+CLI_SRC = $(wildcard cli/*.c)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC = $(wildcard tests/test_*.c)
+TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN = $(BUILD)/bench/bench_keys
+CATALOG = fixtures/catalog/ws2003.json
+
+.PHONY: all deps test check run bench asan install uninstall clean demo
+
+all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
+     $(BUILD)/actsim.pc
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/keys/catalog_builtin.o: keys/catalog_builtin.S $(CATALOG)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DCATALOG_FILE='"$(CATALOG)"' $< -o $@
+
+$(BUILD)/libactsim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libactsim.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libactsim.so.0 $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libactsim.a \
+		$(PKG_LIBS)
+
+$(BUILD)/actsim.pc: Makefile
+	@mkdir -p $(BUILD)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+		'includedir=$${prefix}/include' '' 'Name: actsim' \
+		'Description: product-key and activation simulator library' \
+		'Version: $(VERSION)' 'Requires: jansson' \
+		'Requires.private: openssl gmp sqlite3' \
+		'Libs: -L$${libdir} -lactsim' \
+		'Libs.private: -lpthread' 'Cflags: -I$${includedir}' > $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libactsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ikeys -Icommon $(LDFLAGS) -o $@ $< \
+		$(BUILD)/libactsim.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libactsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libactsim.a $(PKG_LIBS)
+
+# The tests, without installing anything first.
+check: all $(TEST_BIN)
+	@BUILD=$(BUILD) tests/run
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/tour $(BUILD)/actsim
+
+demo: run
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@scripts/bench $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/actsim \
+		$(DESTDIR)$(PREFIX)/share/actsim/catalog
+	install -m 755 $(BUILD)/actsim $(DESTDIR)$(PREFIX)/bin/actsim
+	install -m 644 $(BUILD)/libactsim.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libactsim.so \
+		$(DESTDIR)$(PREFIX)/lib/libactsim.so.0
+	ln -sf libactsim.so.0 $(DESTDIR)$(PREFIX)/lib/libactsim.so
+	install -m 644 $(BUILD)/actsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 include/actsim/*.h $(DESTDIR)$(PREFIX)/include/actsim/
+	install -m 644 $(CATALOG) $(DESTDIR)$(PREFIX)/share/actsim/catalog/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/actsim \
+		$(DESTDIR)$(PREFIX)/lib/libactsim.a \
+		$(DESTDIR)$(PREFIX)/lib/libactsim.so \
+		$(DESTDIR)$(PREFIX)/lib/libactsim.so.0 \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/actsim.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/actsim \
+		$(DESTDIR)$(PREFIX)/share/actsim
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

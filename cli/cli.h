@@ -1,0 +1,108 @@
+/* The actsim command line: every command computes a result document (a
+ * jansson object) and an exit status; rendering it as text or JSON is a
+ * separate step (cli/output.c). Commands keep no state in globals, so the
+ * scenario runner and the server can call them in process. */
+#ifndef ACTSIM_CLI_H
+#define ACTSIM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "actsim/catalog.h"
+#include "actsim/err.h"
+#include "actsim/lab.h"
+
+enum cli_exit {
+	CLI_OK = 0,
+	CLI_NEGATIVE = 1, /* invalid key, refused, failed expectation */
+	CLI_USAGE = 2,    /* usage or malformed input */
+	CLI_ENV = 3       /* no lab, I/O, server unreachable */
+};
+
+struct cli_ctx {
+	const char *lab_dir;      /* resolved lab directory */
+	const char *catalog_path; /* --catalog, or NULL */
+	bool json;                /* --json */
+	FILE *progress;           /* progress bars go here, or NULL */
+	unsigned threads;         /* worker threads for long work */
+};
+
+typedef void (*cli_text_fn)(const json_t *doc, FILE *out);
+
+struct cli_result {
+	json_t *doc;      /* result, or {"error":{...}} */
+	int status;       /* exit status */
+	cli_text_fn text; /* renders doc as text; NULL: generic */
+	bool force_json;  /* the command's own --format json */
+};
+
+typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, char **argv,
+		      struct cli_result *res);
+
+struct cli_command {
+	const char *name;
+	cli_fn fn;
+	const char *usage;   /* shared by help and usage errors */
+	const char *summary; /* one line for the command list */
+};
+
+/* The command table (cli/main.c). */
+extern const struct cli_command cli_commands[];
+const struct cli_command *cli_find_command(const char *name);
+
+/* Runs one command line (argv[0] is the command name) into res. */
+int cli_run(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res);
+
+/* Sets res to an error document and returns status. `code` is the stable
+ * JSON code. Returns the error object so callers can add fields. */
+json_t *cli_error(struct cli_result *res, int status, const char *code,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A usage error for `command` (exit 2, code USAGE); the text form ends
+ * with "try 'actsim help <command>'". */
+int cli_usage(struct cli_result *res, const char *command, const char *fmt,
+	      ...) __attribute__((format(printf, 3, 4)));
+
+/* Maps a library error to its exit status and JSON code. */
+int cli_exit_for(actsim_err e);
+const char *cli_code_for(actsim_err e);
+
+/* An error from the library with a detail message. */
+int cli_lib_error(struct cli_result *res, actsim_err e, const char *detail);
+
+/* Opens the context's lab; on failure fills res and returns non-zero. */
+int cli_open_lab(struct cli_ctx *ctx, bool with_private,
+		 struct actsim_lab **lab, struct cli_result *res);
+
+/* The catalog for a command: --catalog, else the lab's (when lab is not
+ * NULL), else the built-in one. */
+int cli_load_catalog(struct cli_ctx *ctx, struct actsim_lab *lab,
+		     struct actsim_catalog **out, struct cli_result *res);
+
+/* Parses a decimal unsigned number in [min, max]; false when it is not. */
+bool cli_parse_u64(const char *s, unsigned long long min,
+		   unsigned long long max, unsigned long long *out);
+
+/* Prints the document (JSON or text) and returns the exit status. */
+int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
+	       FILE *out, FILE *err);
+void cli_result_release(struct cli_result *res);
+
+/* Resets getopt so each command parses from scratch. */
+void cli_getopt_reset(void);
+
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
+	     struct cli_result *res);
+int cmd_version(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res);
+int cmd_catalog(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res);
+int cmd_lab(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res);
+int cmd_key(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res);
+
+#endif

@@ -1,0 +1,92 @@
+/* actsim catalog: print the product catalog. */
+#include <string.h>
+
+#include "cli.h"
+#include "../common/banned.h"
+
+static const char *name_of(const json_t *doc, const char *list, const char *id)
+{
+	size_t i;
+	json_t *el;
+
+	json_array_foreach(json_object_get(doc, list), i, el) {
+		const char *s = json_string_value(json_object_get(el, "id"));
+
+		if (s != NULL && strcmp(s, id) == 0)
+			return json_string_value(json_object_get(el, "name"));
+	}
+	return id;
+}
+
+static void print_ids(FILE *out, const char *title, const json_t *arr)
+{
+	size_t i;
+	json_t *el;
+
+	fprintf(out, "%s:", title);
+	json_array_foreach(arr, i, el)
+		fprintf(out, "%s%s", i ? ", " : " ",
+			json_string_value(json_object_get(el, "id")));
+	fputc('\n', out);
+}
+
+static void catalog_text(const json_t *res, FILE *out)
+{
+	const json_t *doc = json_object_get(res, "catalog");
+	size_t i;
+	json_t *el;
+
+	fprintf(out, "%s\n(%s)\n\n",
+		json_string_value(json_object_get(doc, "family")),
+		json_string_value(json_object_get(res, "source")));
+	print_ids(out, "channels", json_object_get(doc, "channels"));
+	print_ids(out, "languages", json_object_get(doc, "languages"));
+	fputs("\nproducts (SKU, platform, product code):\n", out);
+	json_array_foreach(json_object_get(doc, "products"), i, el) {
+		const char *sku = json_string_value(json_object_get(el, "sku"));
+
+		fprintf(out, "  %-22s %-3s %-5s %s\n",
+			name_of(doc, "skus", sku),
+			json_is_true(json_object_get(el, "r2")) ? "R2" : "",
+			json_string_value(json_object_get(el, "platform")),
+			json_string_value(json_object_get(el, "product_code")));
+	}
+	fputs("\nkey configurations (channel IDs -> product):\n", out);
+	json_array_foreach(json_object_get(doc, "key_configurations"), i, el)
+		fprintf(out, "  %2lld  %4lld-%-4lld  %-10s %-5s %-10s%s\n",
+			json_integer_value(json_object_get(el, "index")),
+			json_integer_value(json_object_get(el, "channel_id_min")),
+			json_integer_value(json_object_get(el, "channel_id_max")),
+			json_string_value(json_object_get(el, "sku")),
+			json_string_value(json_object_get(el, "platform")),
+			json_string_value(json_object_get(el, "channel")),
+			json_is_true(json_object_get(el, "r2")) ? " R2" : "");
+}
+
+int cmd_catalog(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res)
+{
+	struct actsim_lab *lab = NULL;
+	struct actsim_catalog *cat = NULL;
+	int rc;
+
+	(void)argv;
+	if (argc > 1)
+		return cli_usage(res, "catalog", "too many arguments");
+	/* Without --catalog, the lab's catalog when there is a lab. */
+	if (ctx->catalog_path == NULL &&
+	    actsim_lab_open(&lab, ctx->lab_dir, false) != ACTSIM_OK) {
+		actsim_lab_close(lab);
+		lab = NULL;
+	}
+	rc = cli_load_catalog(ctx, lab, &cat, res);
+	actsim_lab_close(lab);
+	if (rc != 0)
+		return rc;
+	res->doc = json_pack(
+		"{s:s,s:O}", "source", actsim_catalog_name(cat), "catalog",
+		(json_t *)actsim_catalog_document(cat));
+	res->text = catalog_text;
+	actsim_catalog_free(cat);
+	return CLI_OK;
+}

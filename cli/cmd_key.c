@@ -1,0 +1,522 @@
+/* actsim key gen | check | decode: product keys. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "actsim/keycheck.h"
+#include "cli.h"
+#include "../common/banned.h"
+
+#define KEYGEN_MAX_COUNT 1000000ULL
+#define KEY_TEXT_CAP 1024
+
+/* --sku/--channel/--platform/--r2, shared by gen and check. */
+struct product_flags {
+	const char *sku, *channel, *platform;
+	bool r2;
+};
+
+/* Names must exist in the catalog; a missing combination is a usage
+ * error too (web/x64 is not sold). */
+static int check_product_names(struct cli_result *res,
+			       const struct actsim_catalog *cat,
+			       const struct product_flags *p)
+{
+	static const struct {
+		enum actsim_catalog_kind kind;
+		const char *what;
+	} kinds[] = { { ACTSIM_CATALOG_SKU, "SKU" },
+		      { ACTSIM_CATALOG_CHANNEL, "channel" },
+		      { ACTSIM_CATALOG_PLATFORM, "platform" } };
+	const char *vals[] = { p->sku, p->channel, p->platform };
+
+	for (size_t i = 0; i < 3; i++)
+		if (!actsim_catalog_has(cat, kinds[i].kind, vals[i]))
+			return cli_usage(res, "key",
+					 "unknown %s '%s' (see 'actsim "
+					 "catalog')",
+					 kinds[i].what, vals[i]);
+	if (!actsim_catalog_product_exists(cat, p->sku, p->platform, p->r2)) {
+		cli_error(res, CLI_USAGE, "UNKNOWN_PRODUCT",
+			  "the catalog has no %s%s edition for %s",
+			  p->sku, p->r2 ? " R2" : "", p->platform);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+static json_t *key_json(const struct actsim_pkey *k,
+			const struct actsim_keyconfig *cfg)
+{
+	char text[ACTSIM_PKEY_TEXT_BYTES];
+
+	actsim_pkey_format(text, k);
+	return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:i}", "key", text, "sku",
+			 cfg->sku, "channel", cfg->channel, "platform",
+			 cfg->platform, "r2", cfg->r2, "upgrade", k->upgrade,
+			 "channel_id", k->channel_id);
+}
+
+static void keys_text(const json_t *doc, FILE *out)
+{
+	size_t i;
+	json_t *k;
+
+	json_array_foreach(json_object_get(doc, "keys"), i, k)
+		fprintf(out, "%s\n",
+			json_string_value(json_object_get(k, "key")));
+}
+
+static void keys_csv(const json_t *doc, FILE *out)
+{
+	size_t i;
+	json_t *k;
+
+	fputs("key,sku,channel,platform,r2,upgrade,channel_id\n", out);
+	json_array_foreach(json_object_get(doc, "keys"), i, k)
+		fprintf(out, "%s,%s,%s,%s,%s,%s,%lld\n",
+			json_string_value(json_object_get(k, "key")),
+			json_string_value(json_object_get(k, "sku")),
+			json_string_value(json_object_get(k, "channel")),
+			json_string_value(json_object_get(k, "platform")),
+			json_is_true(json_object_get(k, "r2")) ? "true" :
+								 "false",
+			json_is_true(json_object_get(k, "upgrade")) ? "true" :
+								      "false",
+			json_integer_value(json_object_get(k, "channel_id")));
+}
+
+struct progress {
+	FILE *out;
+	int shown; /* last percentage printed, -1 before the first */
+};
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct progress *p = arg;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	char bar[41];
+
+	if (pct == p->shown)
+		return;
+	p->shown = pct;
+	for (int i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(p->out, "\rgenerating keys [%s] %3d%% %llu/%llu", bar, pct,
+		(unsigned long long)done, (unsigned long long)total);
+	if (done == total)
+		fputc('\n', p->out);
+	fflush(p->out);
+}
+
+static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
+		   struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "sku", required_argument, NULL, 's' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "r2", no_argument, NULL, 'r' },
+		{ "upgrade", no_argument, NULL, 'u' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct product_flags p = { NULL, NULL, NULL, false };
+	struct actsim_keygen g;
+	struct actsim_lab *lab = NULL;
+	struct actsim_catalog *cat = NULL;
+	const struct actsim_keyconfig *cfg;
+	struct actsim_pkey *keys = NULL;
+	struct progress prog = { ctx->progress, -1 };
+	unsigned long long count = 1, seed = 0, threads = ctx->threads;
+	bool seeded = false;
+	const char *format = "text";
+	json_t *list;
+	actsim_err e;
+	int c, rc;
+
+	memset(&g, 0, sizeof g);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			p.sku = optarg;
+			break;
+		case 'c':
+			p.channel = optarg;
+			break;
+		case 'p':
+			p.platform = optarg;
+			break;
+		case 'r':
+			p.r2 = true;
+			break;
+		case 'u':
+			g.upgrade = true;
+			break;
+		case 'n':
+			if (!cli_parse_u64(optarg, 1, KEYGEN_MAX_COUNT, &count))
+				return cli_usage(res, "key",
+						 "--count takes a number from "
+						 "1 to %llu, not '%s'",
+						 KEYGEN_MAX_COUNT, optarg);
+			break;
+		case 'S':
+			if (!cli_parse_u64(optarg, 0, UINT64_MAX, &seed))
+				return cli_usage(res, "key",
+						 "--seed takes a whole number, "
+						 "not '%s'",
+						 optarg);
+			seeded = true;
+			break;
+		case 't':
+			if (!cli_parse_u64(optarg, 1, 64, &threads))
+				return cli_usage(res, "key",
+						 "--threads takes a number from "
+						 "1 to 64, not '%s'",
+						 optarg);
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") != 0 &&
+			    strcmp(optarg, "json") != 0 &&
+			    strcmp(optarg, "csv") != 0)
+				return cli_usage(res, "key",
+						 "--format is text, json or "
+						 "csv, not '%s'",
+						 optarg);
+			format = optarg;
+			break;
+		default:
+			return cli_usage(res, "key",
+					 "key gen: unknown or incomplete "
+					 "option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(res, "key", "key gen: unexpected argument '%s'",
+				 argv[optind]);
+	if (p.sku == NULL || p.channel == NULL || p.platform == NULL)
+		return cli_usage(res, "key", "key gen needs --sku, --channel "
+					     "and --platform");
+	rc = cli_open_lab(ctx, true, &lab, res);
+	if (rc == 0)
+		rc = cli_load_catalog(ctx, lab, &cat, res);
+	if (rc == 0)
+		rc = check_product_names(res, cat, &p);
+	if (rc != 0)
+		goto out;
+	cfg = actsim_catalog_find(cat, p.sku, p.platform, p.channel, p.r2);
+	if (cfg == NULL) {
+		cli_error(res, CLI_USAGE, "UNKNOWN_PRODUCT",
+			  "the catalog has no %s key configuration for %s/%s%s",
+			  p.channel, p.sku, p.platform, p.r2 ? " R2" : "");
+		rc = CLI_USAGE;
+		goto out;
+	}
+	g.realm = actsim_lab_realm(lab);
+	g.channel_id_min = cfg->channel_id_min;
+	g.channel_id_max = cfg->channel_id_max;
+	if (seeded)
+		e = actsim_keygen_seed_from_number(g.stream_key, seed);
+	else
+		e = RAND_bytes(g.stream_key, sizeof g.stream_key) == 1 ?
+			    ACTSIM_OK :
+			    ACTSIM_E_CRYPTO;
+	keys = calloc(count, sizeof *keys);
+	if (e == ACTSIM_OK && keys == NULL)
+		e = ACTSIM_E_NOMEM;
+	if (e == ACTSIM_OK)
+		e = actsim_pkey_generate_batch(
+			&g, count, (unsigned)threads, keys,
+			prog.out != NULL && count >= 5000 ? show_progress :
+							    NULL,
+			&prog);
+	OPENSSL_cleanse(g.stream_key, sizeof g.stream_key);
+	if (e == ACTSIM_OK)
+		e = actsim_lab_record_keys(lab, keys, count, cfg);
+	if (e != ACTSIM_OK) {
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(lab));
+		goto out;
+	}
+	list = json_array();
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(list, key_json(&keys[i], cfg));
+	res->doc = json_pack("{s:o}", "keys", list);
+	res->text = strcmp(format, "csv") == 0 ? keys_csv : keys_text;
+	res->force_json = strcmp(format, "json") == 0;
+	rc = CLI_OK;
+out:
+	free(keys);
+	actsim_catalog_free(cat);
+	actsim_lab_close(lab);
+	return rc;
+}
+
+/* Joins the positional arguments with spaces: "BCDFG HJKMP ..." is one
+ * key. */
+static int key_text_arg(struct cli_result *res, const char *sub, int argc,
+			char **argv, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (optind >= argc)
+		return cli_usage(res, "key", "key %s needs a product key", sub);
+	for (int i = optind; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (n + len + 2 > cap) {
+			cli_error(res, CLI_USAGE, "MALFORMED_KEY",
+				  "malformed product key: longer than %d "
+				  "characters",
+				  ACTSIM_PKEY_MAX_INPUT);
+			return CLI_USAGE;
+		}
+		if (n > 0)
+			buf[n++] = ' ';
+		memcpy(buf + n, argv[i], len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int malformed(struct cli_result *res, const char *text,
+		     const struct actsim_pkey_diag *d)
+{
+	json_t *err;
+
+	if (d->character != '\0') {
+		unsigned char ch = (unsigned char)d->character;
+		char shown[8];
+
+		if (ch >= 0x20 && ch < 0x7f)
+			snprintf(shown, sizeof shown, "'%c'", ch);
+		else
+			snprintf(shown, sizeof shown, "0x%02x", ch);
+		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
+				"malformed product key: character %s at "
+				"position %zu is not one of %s",
+				shown, d->position, ACTSIM_PKEY_ALPHABET);
+		json_object_set_new(err, "position",
+				    json_integer((json_int_t)d->position));
+		json_object_set_new(err, "character",
+				    json_stringn(&d->character, 1));
+	} else if (strlen(text) > ACTSIM_PKEY_MAX_INPUT) {
+		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
+				"malformed product key: longer than %d "
+				"characters",
+				ACTSIM_PKEY_MAX_INPUT);
+	} else {
+		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
+				"malformed product key: %zu key characters, "
+				"expected %d",
+				d->length, ACTSIM_PKEY_CHARS);
+		json_object_set_new(err, "length",
+				    json_integer((json_int_t)d->length));
+	}
+	(void)err;
+	return CLI_USAGE;
+}
+
+static json_t *nullable(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static void check_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "%s\n",
+		json_string_value(json_object_get(doc, "message")));
+}
+
+static int key_check(struct cli_ctx *ctx, int argc, char **argv,
+		     struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "sku", required_argument, NULL, 's' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "r2", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct product_flags p = { NULL, NULL, NULL, false };
+	struct actsim_media media;
+	struct actsim_lab *lab = NULL;
+	struct actsim_catalog *cat = NULL;
+	struct actsim_check_result r;
+	struct actsim_pkey_diag diag;
+	char text[KEY_TEXT_CAP];
+	bool has_media;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			p.sku = optarg;
+			break;
+		case 'c':
+			p.channel = optarg;
+			break;
+		case 'p':
+			p.platform = optarg;
+			break;
+		case 'r':
+			p.r2 = true;
+			break;
+		default:
+			return cli_usage(res, "key",
+					 "key check: unknown or incomplete "
+					 "option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	has_media = p.sku != NULL || p.channel != NULL || p.platform != NULL;
+	if (has_media &&
+	    (p.sku == NULL || p.channel == NULL || p.platform == NULL))
+		return cli_usage(res, "key", "media needs all of --sku, "
+					     "--channel and --platform");
+	if (p.r2 && !has_media)
+		return cli_usage(res, "key", "--r2 describes media: give "
+					     "--sku, --channel and --platform "
+					     "too");
+	rc = key_text_arg(res, "check", argc, argv, text, sizeof text);
+	if (rc == 0)
+		rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc == 0)
+		rc = cli_load_catalog(ctx, lab, &cat, res);
+	if (rc == 0 && has_media)
+		rc = check_product_names(res, cat, &p);
+	if (rc != 0)
+		goto out;
+	media.sku = p.sku;
+	media.channel = p.channel;
+	media.platform = p.platform;
+	media.r2 = p.r2;
+	if (actsim_key_check(actsim_lab_realm(lab), cat, text,
+			     has_media ? &media : NULL, &r,
+			     &diag) != ACTSIM_OK) {
+		rc = malformed(res, text, &diag);
+		goto out;
+	}
+	{
+		char canon[ACTSIM_PKEY_TEXT_BYTES];
+
+		actsim_pkey_format(canon, &r.fields);
+		res->doc = json_pack(
+			"{s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "valid",
+			r.code == ACTSIM_CHECK_OK, "code", r.code_name,
+			"message", r.message, "reason", r.reason, "key",
+			r.in_range ? json_string(canon) : json_null(),
+			"channel_id",
+			r.in_range ? json_integer(r.fields.channel_id) :
+				     json_null(),
+			"sku", nullable(r.config ? r.config->sku : NULL),
+			"channel",
+			nullable(r.config ? r.config->channel : NULL),
+			"platform",
+			nullable(r.config ? r.config->platform : NULL), "r2",
+			r.config ? json_boolean(r.config->r2) : json_null());
+	}
+	res->text = check_text;
+	rc = r.code == ACTSIM_CHECK_OK ? CLI_OK : CLI_NEGATIVE;
+out:
+	actsim_catalog_free(cat);
+	actsim_lab_close(lab);
+	return rc;
+}
+
+static void decode_text(const json_t *doc, FILE *out)
+{
+	static const char *const names[] = { "key", "upgrade", "channel_id",
+					     "auth_info", "hash", "signature",
+					     "signature_valid", "sku",
+					     "channel", "platform", "r2" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		json_t *v = json_object_get(doc, names[i]);
+		char *s = json_dumps(v, JSON_ENCODE_ANY);
+
+		fprintf(out, "%-16s %s\n", names[i],
+			json_is_string(v) ? json_string_value(v) :
+			s != NULL	  ? s :
+					    "?");
+		free(s);
+	}
+}
+
+static int key_decode(struct cli_ctx *ctx, int argc, char **argv,
+		      struct cli_result *res)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	struct actsim_lab *lab = NULL;
+	struct actsim_catalog *cat = NULL;
+	struct actsim_check_result r;
+	struct actsim_pkey_diag diag;
+	char text[KEY_TEXT_CAP], canon[ACTSIM_PKEY_TEXT_BYTES];
+	const struct actsim_keyconfig *k;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		return cli_usage(res, "key", "key decode: unknown option '%s'",
+				 argv[optind - 1]);
+	rc = key_text_arg(res, "decode", argc, argv, text, sizeof text);
+	if (rc == 0)
+		rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc == 0)
+		rc = cli_load_catalog(ctx, lab, &cat, res);
+	if (rc != 0)
+		goto out;
+	if (actsim_key_check(actsim_lab_realm(lab), cat, text, NULL, &r,
+			     &diag) != ACTSIM_OK) {
+		rc = malformed(res, text, &diag);
+		goto out;
+	}
+	if (!r.in_range) {
+		cli_error(res, CLI_NEGATIVE, "INVALID_KEY",
+			  "the key's value does not fit in 114 bits: %s",
+			  ACTSIM_MSG_INVALID_KEY);
+		rc = CLI_NEGATIVE;
+		goto out;
+	}
+	k = r.config;
+	actsim_pkey_format(canon, &r.fields);
+	res->doc = json_pack(
+		"{s:s,s:b,s:i,s:i,s:I,s:I,s:b,s:o,s:o,s:o,s:o}", "key", canon,
+		"upgrade", r.fields.upgrade, "channel_id", r.fields.channel_id,
+		"auth_info", r.fields.auth_info, "hash",
+		(json_int_t)r.fields.hash, "signature",
+		(json_int_t)r.fields.signature, "signature_valid",
+		r.signature_valid, "sku", nullable(k ? k->sku : NULL),
+		"channel", nullable(k ? k->channel : NULL), "platform",
+		nullable(k ? k->platform : NULL), "r2",
+		k ? json_boolean(k->r2) : json_null());
+	res->text = decode_text;
+	rc = CLI_OK;
+out:
+	actsim_catalog_free(cat);
+	actsim_lab_close(lab);
+	return rc;
+}
+
+int cmd_key(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res)
+{
+	if (argc < 2)
+		return cli_usage(res, "key", "key needs a subcommand: gen, "
+					     "check or decode");
+	if (strcmp(argv[1], "gen") == 0)
+		return key_gen(ctx, argc - 1, argv + 1, res);
+	if (strcmp(argv[1], "check") == 0)
+		return key_check(ctx, argc - 1, argv + 1, res);
+	if (strcmp(argv[1], "decode") == 0)
+		return key_decode(ctx, argc - 1, argv + 1, res);
+	return cli_usage(res, "key", "unknown key subcommand '%s'", argv[1]);
+}

@@ -1,0 +1,255 @@
+/* actsim: global options, the command table and dispatch. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../common/banned.h"
+
+const struct cli_command cli_commands[] = {
+	{ "help", cmd_help, "actsim help [COMMAND]",
+	  "show the commands, or one command's usage" },
+	{ "version", cmd_version, "actsim version", "print the version" },
+	{ "catalog", cmd_catalog, "actsim catalog",
+	  "print the product catalog (SKUs, channels, key configurations)" },
+	{ "lab", cmd_lab,
+	  "actsim lab init [--seed N] [--force] [--catalog FILE]\n"
+	  "   or: actsim lab show\n"
+	  "   or: actsim lab export --public FILE",
+	  "create a lab and its realm, show it, export its public part" },
+	{ "key", cmd_key,
+	  "actsim key gen --sku SKU --channel CH --platform PL [--r2] "
+	  "[--upgrade]\n"
+	  "               [--count N] [--seed N] [--threads N] "
+	  "[--format text|json|csv]\n"
+	  "   or: actsim key check KEY [--sku SKU --channel CH "
+	  "--platform PL [--r2]]\n"
+	  "   or: actsim key decode KEY",
+	  "generate, check and decode product keys" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const char global_usage[] =
+	"usage: actsim [--lab DIR] [--catalog FILE] [--json] COMMAND [ARGS]";
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cli_run(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res)
+{
+	const struct cli_command *c;
+
+	memset(res, 0, sizeof *res);
+	if (argc < 1) {
+		cli_usage(res, "", "no command given");
+		return res->status;
+	}
+	c = cli_find_command(argv[0]);
+	if (c == NULL) {
+		cli_usage(res, "", "unknown command '%s'", argv[0]);
+		return res->status;
+	}
+	cli_getopt_reset();
+	res->status = c->fn(ctx, argc, argv, res);
+	return res->status;
+}
+
+static void help_text(const json_t *doc, FILE *out)
+{
+	const json_t *cmds = json_object_get(doc, "commands");
+	const char *usage = json_string_value(json_object_get(doc, "usage"));
+	size_t i;
+	json_t *c;
+
+	if (usage != NULL) {
+		fprintf(out, "usage: %s\n", usage);
+		return;
+	}
+	fprintf(out, "%s\n\ncommands:\n", global_usage);
+	json_array_foreach(cmds, i, c)
+		fprintf(out, "  %-9s %s\n",
+			json_string_value(json_object_get(c, "name")),
+			json_string_value(json_object_get(c, "summary")));
+	fprintf(out, "\nThe lab is --lab DIR, else $ACTSIM_LAB, else "
+		     "$XDG_DATA_HOME/actsim/lab\n(~/.local/share/actsim/lab). "
+		     "See docs/ for formats and the rules simulated.\n");
+}
+
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
+	     struct cli_result *res)
+{
+	const struct cli_command *c;
+	json_t *list;
+
+	(void)ctx;
+	res->text = help_text;
+	if (argc > 2)
+		return cli_usage(res, "help", "too many arguments");
+	if (argc == 2) {
+		c = cli_find_command(argv[1]);
+		if (c == NULL)
+			return cli_usage(res, "", "unknown command '%s'",
+					 argv[1]);
+		res->doc = json_pack("{s:s,s:s,s:s}", "command", c->name,
+				     "usage", c->usage, "summary", c->summary);
+		return CLI_OK;
+	}
+	list = json_array();
+	for (c = cli_commands; c->name != NULL; c++)
+		json_array_append_new(list,
+				      json_pack("{s:s,s:s,s:s}", "name",
+						c->name, "summary", c->summary,
+						"usage", c->usage));
+	res->doc = json_pack("{s:o}", "commands", list);
+	return CLI_OK;
+}
+
+static void version_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "actsim %s\n",
+		json_string_value(json_object_get(doc, "version")));
+}
+
+int cmd_version(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res)
+{
+	(void)ctx;
+	(void)argv;
+	if (argc > 1)
+		return cli_usage(res, "version", "too many arguments");
+	res->doc = json_pack("{s:s}", "version", ACTSIM_VERSION);
+	res->text = version_text;
+	return CLI_OK;
+}
+
+/* The documented default lab directory; the caller frees it. */
+static char *default_lab_dir(void)
+{
+	const char *env = getenv("ACTSIM_LAB");
+	const char *base = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *out;
+	size_t n;
+
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	if (base != NULL && *base == '/') {
+		n = strlen(base) + sizeof "/actsim/lab";
+		out = malloc(n);
+		if (out != NULL)
+			snprintf(out, n, "%s/actsim/lab", base);
+		return out;
+	}
+	if (home != NULL && *home != '\0') {
+		n = strlen(home) + sizeof "/.local/share/actsim/lab";
+		out = malloc(n);
+		if (out != NULL)
+			snprintf(out, n, "%s/.local/share/actsim/lab", home);
+		return out;
+	}
+	return strdup("actsim-lab");
+}
+
+/* --json is global but may stand anywhere before "--". */
+static int strip_json_flag(int argc, char **argv, bool *json)
+{
+	int out = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--json") == 0) {
+			*json = true;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lab", required_argument, NULL, 'l' },
+		{ "catalog", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_ctx ctx = { 0 };
+	struct cli_result res = { 0 };
+	char *lab = NULL;
+	static char help_name[] = "help", version_name[] = "version";
+	char *help_argv[] = { help_name, NULL };
+	char *version_argv[] = { version_name, NULL };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, status;
+
+	argc = strip_json_flag(argc, argv, &ctx.json);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			free(lab);
+			lab = strdup(optarg);
+			break;
+		case 'c':
+			ctx.catalog_path = optarg;
+			break;
+		case 'h':
+			argc = 1;
+			argv = help_argv;
+			optind = 0;
+			goto dispatch;
+		case 'V':
+			argc = 1;
+			argv = version_argv;
+			optind = 0;
+			goto dispatch;
+		default:
+			cli_usage(&res, "",
+				  "unknown or incomplete option '%s'",
+				  argv[optind - 1]);
+			status = cli_render(&ctx, &res, stdout, stderr);
+			cli_result_release(&res);
+			free(lab);
+			return status;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+dispatch:
+	if (argc == 0) {
+		fprintf(stderr, "%s\ntry 'actsim help'\n", global_usage);
+		free(lab);
+		return CLI_USAGE;
+	}
+	ctx.lab_dir = lab != NULL ? lab : (lab = default_lab_dir());
+	ctx.progress = isatty(STDERR_FILENO) ? stderr : NULL;
+	ctx.threads = cores > 0 ? (unsigned)cores : 1;
+	if (ctx.lab_dir == NULL) {
+		fprintf(stderr, "actsim: out of memory\n");
+		return CLI_ENV;
+	}
+	cli_run(&ctx, argc, argv, &res);
+	status = cli_render(&ctx, &res, stdout, stderr);
+	cli_result_release(&res);
+	free(lab);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "actsim: cannot write output\n");
+		return CLI_ENV;
+	}
+	return status;
+}

@@ -1,0 +1,155 @@
+/* Errors, exit codes and rendering shared by every command. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../common/banned.h"
+
+static json_t *error_object(struct cli_result *res, int status,
+			    const char *code, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	json_t *err;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	json_decref(res->doc);
+	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
+	res->doc = json_pack("{s:o}", "error", err);
+	res->status = status;
+	res->text = NULL;
+	return err;
+}
+
+json_t *cli_error(struct cli_result *res, int status, const char *code,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	json_t *err;
+
+	va_start(ap, fmt);
+	err = error_object(res, status, code, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int cli_usage(struct cli_result *res, const char *command, const char *fmt,
+	      ...)
+{
+	va_list ap;
+	json_t *err;
+	char hint[128];
+
+	va_start(ap, fmt);
+	err = error_object(res, CLI_USAGE, "USAGE", fmt, ap);
+	va_end(ap);
+	snprintf(hint, sizeof hint, "try 'actsim help %s'", command);
+	json_object_set_new(err, "hint", json_string(hint));
+	return CLI_USAGE;
+}
+
+int cli_exit_for(actsim_err e)
+{
+	switch (e) {
+	case ACTSIM_OK:
+		return CLI_OK;
+	case ACTSIM_E_MALFORMED_KEY:
+	case ACTSIM_E_INVALID_ARG:
+	case ACTSIM_E_UNKNOWN_PRODUCT:
+	case ACTSIM_E_TOO_BIG:
+		return CLI_USAGE;
+	case ACTSIM_E_KEY_RANGE:
+	case ACTSIM_E_BAD_SIGNATURE:
+	case ACTSIM_E_UNKNOWN_CHANNEL_ID:
+		return CLI_NEGATIVE;
+	default:
+		return CLI_ENV;
+	}
+}
+
+const char *cli_code_for(actsim_err e)
+{
+	switch (e) {
+	case ACTSIM_OK:
+		return "OK";
+	case ACTSIM_E_NOMEM:
+		return "OUT_OF_MEMORY";
+	case ACTSIM_E_INVALID_ARG:
+		return "USAGE";
+	case ACTSIM_E_MALFORMED_KEY:
+		return "MALFORMED_KEY";
+	case ACTSIM_E_KEY_RANGE:
+	case ACTSIM_E_BAD_SIGNATURE:
+	case ACTSIM_E_UNKNOWN_CHANNEL_ID:
+		return "INVALID_KEY";
+	case ACTSIM_E_CATALOG:
+		return "CATALOG_INVALID";
+	case ACTSIM_E_UNKNOWN_PRODUCT:
+		return "UNKNOWN_PRODUCT";
+	case ACTSIM_E_REALM:
+		return "REALM_DAMAGED";
+	case ACTSIM_E_IO:
+		return "IO_ERROR";
+	case ACTSIM_E_NO_LAB:
+		return "NO_LAB";
+	case ACTSIM_E_LAB_EXISTS:
+		return "LAB_EXISTS";
+	case ACTSIM_E_DB:
+		return "DATABASE_ERROR";
+	case ACTSIM_E_TOO_BIG:
+		return "TOO_BIG";
+	case ACTSIM_E_LAB_VERSION:
+		return "LAB_TOO_NEW";
+	case ACTSIM_E_PERMISSION:
+		return "INSECURE_PERMISSIONS";
+	default:
+		return "INTERNAL";
+	}
+}
+
+int cli_lib_error(struct cli_result *res, actsim_err e, const char *detail)
+{
+	cli_error(res, cli_exit_for(e), cli_code_for(e), "%s",
+		  detail != NULL ? detail : actsim_strerror(e));
+	return res->status;
+}
+
+void cli_result_release(struct cli_result *res)
+{
+	json_decref(res->doc);
+	memset(res, 0, sizeof *res);
+}
+
+void cli_getopt_reset(void)
+{
+	optind = 0; /* glibc: 0 also resets its internal state */
+	opterr = 0;
+}
+
+int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
+	       FILE *out, FILE *err)
+{
+	json_t *e = json_object_get(res->doc, "error");
+
+	if (ctx->json || res->force_json) {
+		if (res->doc != NULL) {
+			json_dumpf(res->doc, out,
+				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', out);
+		}
+	} else if (json_is_object(e)) {
+		const char *hint = json_string_value(json_object_get(e, "hint"));
+
+		fprintf(err, "actsim: %s\n",
+			json_string_value(json_object_get(e, "message")));
+		if (hint != NULL)
+			fprintf(err, "%s\n", hint);
+	} else if (res->text != NULL) {
+		res->text(res->doc, out);
+	} else if (res->doc != NULL) {
+		json_dumpf(res->doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out);
+	}
+	return res->status;
+}

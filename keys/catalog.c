@@ -1,0 +1,562 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actsim/catalog.h"
+#include "actsim/pkey.h"
+#include "../common/internal.h"
+
+extern const char actsim_catalog_builtin_start[];
+extern const char actsim_catalog_builtin_end[];
+
+#define BUILTIN_NAME "builtin:ws2003.json"
+#define CATALOG_VERSION 1
+
+struct actsim_catalog {
+	char *name;
+	json_t *doc;
+	struct actsim_keyconfig *configs;
+	size_t nconfigs;
+	int16_t by_channel_id[ACTSIM_CHANNEL_ID_MAX + 1];
+};
+
+struct vctx {
+	const char *name;
+	char *err;
+	size_t cap;
+};
+
+static actsim_err verr(struct vctx *v, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static actsim_err verr(struct vctx *v, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (v->err == NULL || v->cap == 0)
+		return ACTSIM_E_CATALOG;
+	n = snprintf(v->err, v->cap, "catalog '%s': %s: ", v->name, path);
+	if (n >= 0 && (size_t)n < v->cap) {
+		va_start(ap, fmt);
+		vsnprintf(v->err + n, v->cap - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return ACTSIM_E_CATALOG;
+}
+
+/* True when member `key` of obj is the string s; false for non-strings. */
+static bool member_is(json_t *obj, const char *key, const char *s)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	return v != NULL && strcmp(v, s) == 0;
+}
+
+static json_t *find_by_id(json_t *arr, const char *id)
+{
+	size_t i;
+	json_t *el;
+
+	json_array_foreach(arr, i, el)
+		if (member_is(el, "id", id))
+			return el;
+	return NULL;
+}
+
+static bool in_string_array(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *el;
+
+	json_array_foreach(arr, i, el) {
+		const char *v = json_string_value(el);
+
+		if (v != NULL && strcmp(v, s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Checks a member and names it in the error: "$.skus[2].id". */
+static actsim_err need_string(struct vctx *v, json_t *obj, const char *path,
+			      const char *key, const char **out)
+{
+	json_t *m = json_object_get(obj, key);
+
+	if (!json_is_string(m) || json_string_length(m) == 0 ||
+	    json_string_length(m) > 64)
+		return verr(v, path, "'%s' must be a string of 1 to 64 "
+				     "characters", key);
+	*out = json_string_value(m);
+	return ACTSIM_OK;
+}
+
+static actsim_err need_array(struct vctx *v, json_t *obj, const char *path,
+			     const char *key, json_t **out)
+{
+	json_t *m = json_object_get(obj, key);
+
+	if (!json_is_array(m) || json_array_size(m) == 0)
+		return verr(v, path, "'%s' must be a non-empty array", key);
+	*out = m;
+	return ACTSIM_OK;
+}
+
+/* platforms, channels, languages, skus: arrays of {id, name, ...} with
+ * unique ids. */
+static actsim_err check_id_list(struct vctx *v, json_t *doc, const char *key)
+{
+	json_t *arr = NULL, *el;
+	size_t i;
+	char path[96];
+	const char *id, *name;
+	actsim_err e;
+
+	e = need_array(v, doc, "$", key, &arr);
+	if (e != ACTSIM_OK)
+		return e;
+	json_array_foreach(arr, i, el) {
+		snprintf(path, sizeof path, "$.%s[%zu]", key, i);
+		if (!json_is_object(el))
+			return verr(v, path, "must be an object");
+		if ((e = need_string(v, el, path, "id", &id)) != ACTSIM_OK ||
+		    (e = need_string(v, el, path, "name", &name)) != ACTSIM_OK)
+			return e;
+		if (find_by_id(arr, id) != el)
+			return verr(v, path, "duplicate id '%s'", id);
+	}
+	return ACTSIM_OK;
+}
+
+static actsim_err check_platform_list(struct vctx *v, json_t *platforms,
+				      json_t *list, const char *path,
+				      bool may_be_empty)
+{
+	json_t *el;
+	size_t i;
+	char p[128];
+
+	if (!json_is_array(list) || (!may_be_empty && json_array_size(list) == 0))
+		return verr(v, path, "must be %sarray of platform ids",
+			    may_be_empty ? "an " : "a non-empty ");
+	json_array_foreach(list, i, el) {
+		snprintf(p, sizeof p, "%s[%zu]", path, i);
+		if (!json_is_string(el))
+			return verr(v, p, "must be a platform id string");
+		if (find_by_id(platforms, json_string_value(el)) == NULL)
+			return verr(v, p, "unknown platform '%s'",
+				    json_string_value(el));
+	}
+	return ACTSIM_OK;
+}
+
+static actsim_err check_skus(struct vctx *v, json_t *doc)
+{
+	json_t *skus = json_object_get(doc, "skus");
+	json_t *platforms = json_object_get(doc, "platforms");
+	json_t *el;
+	size_t i;
+	char path[96], p[128];
+	actsim_err e;
+
+	json_array_foreach(skus, i, el) {
+		json_t *r2 = json_object_get(el, "r2_platforms");
+		json_t *pl;
+		size_t j;
+
+		snprintf(path, sizeof path, "$.skus[%zu]", i);
+		snprintf(p, sizeof p, "%s.platforms", path);
+		e = check_platform_list(v, platforms,
+					json_object_get(el, "platforms"), p,
+					false);
+		if (e != ACTSIM_OK)
+			return e;
+		snprintf(p, sizeof p, "%s.r2_platforms", path);
+		e = check_platform_list(v, platforms, r2, p, true);
+		if (e != ACTSIM_OK)
+			return e;
+		json_array_foreach(r2, j, pl)
+			if (!in_string_array(json_object_get(el, "platforms"),
+					     json_string_value(pl)))
+				return verr(v, p,
+					    "'%s' is not among the SKU's "
+					    "platforms",
+					    json_string_value(pl));
+	}
+	return ACTSIM_OK;
+}
+
+static bool sku_has_platform(json_t *doc, const char *sku,
+			     const char *platform, bool r2)
+{
+	json_t *s = find_by_id(json_object_get(doc, "skus"), sku);
+
+	return s != NULL &&
+	       in_string_array(json_object_get(s, r2 ? "r2_platforms" :
+							"platforms"),
+			       platform);
+}
+
+static json_t *find_product(json_t *doc, const char *sku, const char *pl,
+			    bool r2)
+{
+	json_t *el;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "products"), i, el)
+		if (member_is(el, "sku", sku) && member_is(el, "platform", pl) &&
+		    json_is_true(json_object_get(el, "r2")) == r2)
+			return el;
+	return NULL;
+}
+
+static actsim_err check_products(struct vctx *v, json_t *doc)
+{
+	json_t *arr = NULL, *el;
+	size_t i;
+	char path[96];
+	const char *sku, *pl, *code;
+	actsim_err e;
+
+	e = need_array(v, doc, "$", "products", &arr);
+	if (e != ACTSIM_OK)
+		return e;
+	json_array_foreach(arr, i, el) {
+		bool r2;
+
+		snprintf(path, sizeof path, "$.products[%zu]", i);
+		if (!json_is_object(el))
+			return verr(v, path, "must be an object");
+		if ((e = need_string(v, el, path, "sku", &sku)) != ACTSIM_OK ||
+		    (e = need_string(v, el, path, "platform", &pl)) !=
+			    ACTSIM_OK ||
+		    (e = need_string(v, el, path, "product_code", &code)) !=
+			    ACTSIM_OK)
+			return e;
+		if (!json_is_boolean(json_object_get(el, "r2")))
+			return verr(v, path, "'r2' must be true or false");
+		r2 = json_is_true(json_object_get(el, "r2"));
+		if (find_by_id(json_object_get(doc, "skus"), sku) == NULL)
+			return verr(v, path, "unknown sku '%s'", sku);
+		if (!sku_has_platform(doc, sku, pl, r2))
+			return verr(v, path, "sku '%s' has no %splatform '%s'",
+				    sku, r2 ? "R2 " : "", pl);
+		if (strlen(code) != 5 || strspn(code, "0123456789") != 5)
+			return verr(v, path, "'product_code' must be 5 digits");
+		if (find_product(doc, sku, pl, r2) != el)
+			return verr(v, path, "duplicate product %s/%s%s", sku,
+				    pl, r2 ? " R2" : "");
+	}
+	return ACTSIM_OK;
+}
+
+static actsim_err need_channel_id(struct vctx *v, json_t *el, const char *path,
+				  const char *key, uint16_t *out)
+{
+	json_t *m = json_object_get(el, key);
+
+	if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+	    json_integer_value(m) > ACTSIM_CHANNEL_ID_MAX)
+		return verr(v, path, "'%s' must be an integer from 0 to %d",
+			    key, ACTSIM_CHANNEL_ID_MAX);
+	*out = (uint16_t)json_integer_value(m);
+	return ACTSIM_OK;
+}
+
+static actsim_err check_configs(struct vctx *v, struct actsim_catalog *c)
+{
+	json_t *arr = NULL, *el;
+	size_t i;
+	char path[96];
+	actsim_err e;
+
+	e = need_array(v, c->doc, "$", "key_configurations", &arr);
+	if (e != ACTSIM_OK)
+		return e;
+	c->configs = calloc(json_array_size(arr), sizeof *c->configs);
+	if (c->configs == NULL)
+		return ACTSIM_E_NOMEM;
+	for (i = 0; i <= ACTSIM_CHANNEL_ID_MAX; i++)
+		c->by_channel_id[i] = -1;
+	json_array_foreach(arr, i, el) {
+		struct actsim_keyconfig *k = &c->configs[i];
+		json_t *prod;
+
+		snprintf(path, sizeof path, "$.key_configurations[%zu]", i);
+		if (!json_is_object(el))
+			return verr(v, path, "must be an object");
+		if (!json_is_integer(json_object_get(el, "index")) ||
+		    json_integer_value(json_object_get(el, "index")) !=
+			    (json_int_t)i)
+			return verr(v, path, "'index' must be %zu (its position)",
+				    i);
+		k->index = (unsigned)i;
+		if ((e = need_channel_id(v, el, path, "channel_id_min",
+					 &k->channel_id_min)) != ACTSIM_OK ||
+		    (e = need_channel_id(v, el, path, "channel_id_max",
+					 &k->channel_id_max)) != ACTSIM_OK ||
+		    (e = need_string(v, el, path, "sku", &k->sku)) !=
+			    ACTSIM_OK ||
+		    (e = need_string(v, el, path, "platform", &k->platform)) !=
+			    ACTSIM_OK ||
+		    (e = need_string(v, el, path, "channel", &k->channel)) !=
+			    ACTSIM_OK)
+			return e;
+		if (k->channel_id_min > k->channel_id_max)
+			return verr(v, path, "'channel_id_min' is above "
+					     "'channel_id_max'");
+		if (!json_is_boolean(json_object_get(el, "r2")))
+			return verr(v, path, "'r2' must be true or false");
+		k->r2 = json_is_true(json_object_get(el, "r2"));
+		if (find_by_id(json_object_get(c->doc, "channels"),
+			       k->channel) == NULL)
+			return verr(v, path, "unknown channel '%s'", k->channel);
+		prod = find_product(c->doc, k->sku, k->platform, k->r2);
+		if (prod == NULL)
+			return verr(v, path, "no product %s/%s%s in $.products",
+				    k->sku, k->platform, k->r2 ? " R2" : "");
+		k->product_code =
+			json_string_value(json_object_get(prod, "product_code"));
+		for (unsigned id = k->channel_id_min; id <= k->channel_id_max;
+		     id++) {
+			if (c->by_channel_id[id] >= 0)
+				return verr(v, path,
+					    "channel ID %u already belongs to "
+					    "$.key_configurations[%d]",
+					    id, c->by_channel_id[id]);
+			c->by_channel_id[id] = (int16_t)i;
+		}
+		for (size_t j = 0; j < i; j++) {
+			const struct actsim_keyconfig *o = &c->configs[j];
+
+			if (strcmp(o->sku, k->sku) == 0 &&
+			    strcmp(o->platform, k->platform) == 0 &&
+			    strcmp(o->channel, k->channel) == 0 &&
+			    o->r2 == k->r2)
+				return verr(v, path,
+					    "same product and channel as "
+					    "$.key_configurations[%zu]", j);
+		}
+		c->nconfigs = i + 1;
+	}
+	return ACTSIM_OK;
+}
+
+/* Every product must be sold in every channel through some range. */
+static actsim_err check_coverage(struct vctx *v, struct actsim_catalog *c)
+{
+	json_t *prod, *ch;
+	size_t i, j;
+	char path[96];
+
+	json_array_foreach(json_object_get(c->doc, "products"), i, prod) {
+		json_array_foreach(json_object_get(c->doc, "channels"), j, ch) {
+			const char *sku = json_string_value(
+				json_object_get(prod, "sku"));
+			const char *pl = json_string_value(
+				json_object_get(prod, "platform"));
+			bool r2 = json_is_true(json_object_get(prod, "r2"));
+			const char *cid =
+				json_string_value(json_object_get(ch, "id"));
+
+			if (actsim_catalog_find(c, sku, pl, cid, r2) == NULL) {
+				snprintf(path, sizeof path, "$.products[%zu]",
+					 i);
+				return verr(v, path,
+					    "no key configuration for channel "
+					    "'%s'",
+					    cid);
+			}
+		}
+	}
+	return ACTSIM_OK;
+}
+
+static actsim_err validate(struct vctx *v, struct actsim_catalog *c)
+{
+	json_t *ver = json_object_get(c->doc, "catalog_version");
+	static const char *const lists[] = { "platforms", "channels",
+					     "languages", "skus" };
+	actsim_err e;
+
+	if (!json_is_object(c->doc))
+		return verr(v, "$", "must be an object");
+	if (!json_is_integer(ver) || json_integer_value(ver) != CATALOG_VERSION)
+		return verr(v, "$.catalog_version", "must be %d",
+			    CATALOG_VERSION);
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if ((e = check_id_list(v, c->doc, lists[i])) != ACTSIM_OK)
+			return e;
+	if ((e = check_skus(v, c->doc)) != ACTSIM_OK ||
+	    (e = check_products(v, c->doc)) != ACTSIM_OK ||
+	    (e = check_configs(v, c)) != ACTSIM_OK)
+		return e;
+	return check_coverage(v, c);
+}
+
+actsim_err actsim_catalog_load(struct actsim_catalog **out, const char *name,
+			       const char *text, size_t len, char *err,
+			       size_t cap)
+{
+	struct vctx v = { name, err, cap };
+	struct actsim_catalog *c;
+	json_error_t je;
+	actsim_err e;
+
+	*out = NULL;
+	if (len > ACTSIM_CATALOG_MAX_BYTES)
+		return verr(&v, "$", "larger than %u bytes",
+			    ACTSIM_CATALOG_MAX_BYTES);
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return ACTSIM_E_NOMEM;
+	c->name = strdup(name);
+	c->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (c->name == NULL) {
+		e = ACTSIM_E_NOMEM;
+	} else if (c->doc == NULL) {
+		char where[64];
+
+		snprintf(where, sizeof where, "line %d column %d", je.line,
+			 je.column);
+		e = verr(&v, where, "invalid JSON: %s", je.text);
+	} else {
+		e = validate(&v, c);
+	}
+	if (e != ACTSIM_OK) {
+		actsim_catalog_free(c);
+		return e;
+	}
+	*out = c;
+	return ACTSIM_OK;
+}
+
+actsim_err actsim_catalog_load_file(struct actsim_catalog **out,
+				    const char *path, char *err, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+	actsim_err e;
+
+	*out = NULL;
+	if (f == NULL) {
+		if (err != NULL && cap > 0)
+			snprintf(err, cap, "cannot open catalog '%s': %s", path,
+				 strerror(errno));
+		return ACTSIM_E_IO;
+	}
+	buf = malloc(ACTSIM_CATALOG_MAX_BYTES + 1);
+	if (buf == NULL) {
+		fclose(f);
+		return ACTSIM_E_NOMEM;
+	}
+	n = fread(buf, 1, ACTSIM_CATALOG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		if (err != NULL && cap > 0)
+			snprintf(err, cap, "cannot read catalog '%s': %s", path,
+				 strerror(errno));
+		e = ACTSIM_E_IO;
+	} else if (n > ACTSIM_CATALOG_MAX_BYTES) {
+		if (err != NULL && cap > 0)
+			snprintf(err, cap, "catalog '%s': larger than %u bytes",
+				 path, ACTSIM_CATALOG_MAX_BYTES);
+		e = ACTSIM_E_TOO_BIG;
+	} else {
+		e = actsim_catalog_load(out, path, buf, n, err, cap);
+	}
+	fclose(f);
+	free(buf);
+	return e;
+}
+
+actsim_err actsim_catalog_load_builtin(struct actsim_catalog **out, char *err,
+				       size_t cap)
+{
+	return actsim_catalog_load(
+		out, BUILTIN_NAME, actsim_catalog_builtin_start,
+		(size_t)(actsim_catalog_builtin_end -
+			 actsim_catalog_builtin_start),
+		err, cap);
+}
+
+void actsim_catalog_free(struct actsim_catalog *c)
+{
+	if (c == NULL)
+		return;
+	free(c->configs);
+	json_decref(c->doc);
+	free(c->name);
+	free(c);
+}
+
+const char *actsim_catalog_name(const struct actsim_catalog *c)
+{
+	return c->name;
+}
+
+const json_t *actsim_catalog_document(const struct actsim_catalog *c)
+{
+	return c->doc;
+}
+
+bool actsim_catalog_has(const struct actsim_catalog *c,
+			enum actsim_catalog_kind kind, const char *id)
+{
+	static const char *const lists[] = {
+		[ACTSIM_CATALOG_SKU] = "skus",
+		[ACTSIM_CATALOG_PLATFORM] = "platforms",
+		[ACTSIM_CATALOG_CHANNEL] = "channels",
+		[ACTSIM_CATALOG_LANGUAGE] = "languages",
+	};
+
+	if ((unsigned)kind > ACTSIM_CATALOG_LANGUAGE || id == NULL)
+		return false;
+	return find_by_id(json_object_get(c->doc, lists[kind]), id) != NULL;
+}
+
+bool actsim_catalog_product_exists(const struct actsim_catalog *c,
+				   const char *sku, const char *platform,
+				   bool r2)
+{
+	return find_product(c->doc, sku, platform, r2) != NULL;
+}
+
+size_t actsim_catalog_keyconfig_count(const struct actsim_catalog *c)
+{
+	return c->nconfigs;
+}
+
+const struct actsim_keyconfig *
+actsim_catalog_keyconfig(const struct actsim_catalog *c, size_t i)
+{
+	return i < c->nconfigs ? &c->configs[i] : NULL;
+}
+
+const struct actsim_keyconfig *
+actsim_catalog_by_channel_id(const struct actsim_catalog *c,
+			     uint16_t channel_id)
+{
+	if (channel_id > ACTSIM_CHANNEL_ID_MAX ||
+	    c->by_channel_id[channel_id] < 0)
+		return NULL;
+	return &c->configs[c->by_channel_id[channel_id]];
+}
+
+const struct actsim_keyconfig *
+actsim_catalog_find(const struct actsim_catalog *c, const char *sku,
+		    const char *platform, const char *channel, bool r2)
+{
+	for (size_t i = 0; i < c->nconfigs; i++) {
+		const struct actsim_keyconfig *k = &c->configs[i];
+
+		if (strcmp(k->sku, sku) == 0 &&
+		    strcmp(k->platform, platform) == 0 &&
+		    strcmp(k->channel, channel) == 0 && k->r2 == r2)
+			return k;
+	}
+	return NULL;
+}

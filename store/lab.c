@@ -1,0 +1,579 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "actsim/lab.h"
+#include "../common/internal.h"
+
+#define REALM_PUBLIC "realm.json"
+#define REALM_PRIVATE "realm-private.json"
+#define LAB_DB "lab.db"
+#define REALM_FILE_CAP (64u << 10)
+
+struct actsim_lab {
+	char *dir;
+	sqlite3 *db;
+	struct actsim_realm *realm;
+	char *catalog_path; /* NULL: built-in */
+	char errmsg[1024];
+};
+
+static const char schema_v1[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE keys("
+	" key TEXT PRIMARY KEY,"
+	" sku TEXT NOT NULL, platform TEXT NOT NULL, channel TEXT NOT NULL,"
+	" r2 INTEGER NOT NULL, upgrade INTEGER NOT NULL,"
+	" channel_id INTEGER NOT NULL);"
+	"PRAGMA user_version = 1;";
+
+static actsim_err lab_fail(struct actsim_lab *lab, actsim_err e,
+			   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static actsim_err lab_fail(struct actsim_lab *lab, actsim_err e,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lab->errmsg, sizeof lab->errmsg, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char *p = path_join(dir, name);
+	struct stat st;
+	bool ok = p != NULL && lstat(p, &st) == 0;
+
+	free(p);
+	return ok;
+}
+
+static actsim_err mkdir_p(struct actsim_lab *lab, const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof buf)
+		return lab_fail(lab, ACTSIM_E_IO, "lab path '%s' is too long",
+				dir);
+	memcpy(buf, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return lab_fail(lab, ACTSIM_E_IO,
+					"cannot create lab directory '%s': %s",
+					buf, strerror(errno));
+		buf[i] = i == n ? '\0' : '/';
+	}
+	return ACTSIM_OK;
+}
+
+/* Writes a file under a temporary name, syncs it and renames it into place
+ * so a crash leaves either the old file or the whole new one. */
+static actsim_err write_file(struct actsim_lab *lab, const char *name,
+			     const char *data, mode_t mode)
+{
+	char *path = path_join(lab->dir, name);
+	char *tmp = path_join(lab->dir, ".tmp-realm");
+	size_t len = strlen(data), off = 0;
+	actsim_err e = ACTSIM_OK;
+	int fd;
+
+	if (path == NULL || tmp == NULL) {
+		e = ACTSIM_E_NOMEM;
+		goto out;
+	}
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  mode);
+	if (fd < 0) {
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot create '%s': %s", tmp,
+			     strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			e = lab_fail(lab, ACTSIM_E_IO, "cannot write '%s': %s",
+				     tmp, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (e == ACTSIM_OK && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot sync '%s': %s", tmp,
+			     strerror(errno));
+	close(fd);
+	if (e == ACTSIM_OK && rename(tmp, path) != 0)
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot rename '%s': %s", tmp,
+			     strerror(errno));
+	if (e != ACTSIM_OK)
+		unlink(tmp);
+out:
+	free(path);
+	free(tmp);
+	return e;
+}
+
+static actsim_err read_file(struct actsim_lab *lab, const char *name,
+			    char **out)
+{
+	char *path = path_join(lab->dir, name);
+	char *buf = NULL;
+	FILE *f;
+	size_t n;
+	actsim_err e = ACTSIM_OK;
+
+	*out = NULL;
+	if (path == NULL)
+		return ACTSIM_E_NOMEM;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot open '%s': %s", path,
+			     strerror(errno));
+		goto out;
+	}
+	buf = malloc(REALM_FILE_CAP + 1);
+	if (buf == NULL) {
+		e = ACTSIM_E_NOMEM;
+	} else {
+		n = fread(buf, 1, REALM_FILE_CAP + 1, f);
+		if (ferror(f))
+			e = lab_fail(lab, ACTSIM_E_IO, "cannot read '%s': %s",
+				     path, strerror(errno));
+		else if (n > REALM_FILE_CAP)
+			e = lab_fail(lab, ACTSIM_E_REALM,
+				     "'%s' is larger than %u bytes", path,
+				     REALM_FILE_CAP);
+		else
+			buf[n] = '\0';
+	}
+	fclose(f);
+	if (e == ACTSIM_OK) {
+		*out = buf;
+		buf = NULL;
+	}
+out:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, REALM_FILE_CAP + 1);
+		free(buf);
+	}
+	free(path);
+	return e;
+}
+
+static actsim_err db_fail(struct actsim_lab *lab, const char *what)
+{
+	return lab_fail(lab, ACTSIM_E_DB, "lab database '%s/%s': %s: %s",
+			lab->dir, LAB_DB, what,
+			lab->db != NULL ? sqlite3_errmsg(lab->db) :
+					  "not open");
+}
+
+static actsim_err db_exec(struct actsim_lab *lab, const char *sql)
+{
+	if (sqlite3_exec(lab->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(lab, "statement failed");
+	return ACTSIM_OK;
+}
+
+static actsim_err db_open(struct actsim_lab *lab, bool create)
+{
+	char *path = path_join(lab->dir, LAB_DB);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (create ? SQLITE_OPEN_CREATE : 0);
+	actsim_err e = ACTSIM_OK;
+
+	if (path == NULL)
+		return ACTSIM_E_NOMEM;
+	if (sqlite3_open_v2(path, &lab->db, flags, NULL) != SQLITE_OK)
+		e = db_fail(lab, "cannot open");
+	free(path);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_busy_timeout(lab->db, 10000);
+	sqlite3_extended_result_codes(lab->db, 1);
+	/* FULL in WAL mode: a commit is on disk before the caller sees OK. */
+	return db_exec(lab, "PRAGMA journal_mode=WAL;"
+			    "PRAGMA synchronous=FULL;"
+			    "PRAGMA foreign_keys=ON;");
+}
+
+static actsim_err meta_set(struct actsim_lab *lab, const char *key,
+			   const char *value)
+{
+	sqlite3_stmt *st;
+	actsim_err e = ACTSIM_OK;
+
+	if (sqlite3_prepare_v2(lab->db,
+			       "INSERT OR REPLACE INTO meta(key, value) "
+			       "VALUES(?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(lab, "prepare");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot write metadata");
+	sqlite3_finalize(st);
+	return e;
+}
+
+/* *out is NULL when the key is absent. */
+static actsim_err meta_get(struct actsim_lab *lab, const char *key,
+			   char **out)
+{
+	sqlite3_stmt *st;
+	actsim_err e = ACTSIM_OK;
+	int rc;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(lab->db, "SELECT value FROM meta WHERE key = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(lab, "cannot read metadata");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = strdup((const char *)sqlite3_column_text(st, 0));
+		if (*out == NULL)
+			e = ACTSIM_E_NOMEM;
+	} else if (rc != SQLITE_DONE) {
+		e = db_fail(lab, "cannot read metadata");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+static struct actsim_lab *lab_new(const char *dir)
+{
+	struct actsim_lab *lab = calloc(1, sizeof *lab);
+
+	if (lab == NULL)
+		return NULL;
+	lab->dir = strdup(dir);
+	if (lab->dir == NULL) {
+		free(lab);
+		return NULL;
+	}
+	return lab;
+}
+
+static void remove_lab_files(const char *dir)
+{
+	static const char *const names[] = { REALM_PUBLIC, REALM_PRIVATE,
+					     LAB_DB, LAB_DB "-wal",
+					     LAB_DB "-shm" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *p = path_join(dir, names[i]);
+
+		if (p != NULL)
+			unlink(p);
+		free(p);
+	}
+}
+
+static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
+{
+	char fp[ACTSIM_FINGERPRINT_HEX];
+	actsim_err e;
+
+	e = db_open(lab, true);
+	if (e != ACTSIM_OK)
+		return e;
+	actsim_realm_fingerprint(lab->realm, fp);
+	e = db_exec(lab, "BEGIN IMMEDIATE");
+	if (e == ACTSIM_OK)
+		e = db_exec(lab, schema_v1);
+	if (e == ACTSIM_OK)
+		e = meta_set(lab, "realm_fingerprint", fp);
+	if (e == ACTSIM_OK)
+		e = meta_set(lab, "catalog", catalog != NULL ? catalog : "");
+	if (e == ACTSIM_OK)
+		e = db_exec(lab, "COMMIT");
+	else
+		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
+actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
+			     const struct actsim_lab_init_opts *opts)
+{
+	struct actsim_lab *lab = lab_new(dir);
+	struct actsim_catalog *cat = NULL;
+	char *pub = NULL, *priv = NULL, *catalog = NULL;
+	actsim_err e;
+
+	*out = lab;
+	if (lab == NULL)
+		return ACTSIM_E_NOMEM;
+	if (exists(dir, REALM_PUBLIC) || exists(dir, LAB_DB) ||
+	    exists(dir, REALM_PRIVATE)) {
+		if (!opts->force)
+			return lab_fail(lab, ACTSIM_E_LAB_EXISTS,
+					"lab '%s' already exists (use --force "
+					"to replace it)",
+					dir);
+	}
+	if (opts->catalog_path != NULL) {
+		/* Validate before anything is written or removed. */
+		e = actsim_catalog_load_file(&cat, opts->catalog_path,
+					     lab->errmsg, sizeof lab->errmsg);
+		actsim_catalog_free(cat);
+		if (e != ACTSIM_OK)
+			return e;
+		catalog = realpath(opts->catalog_path, NULL);
+		if (catalog == NULL)
+			return lab_fail(lab, ACTSIM_E_IO,
+					"cannot resolve catalog '%s': %s",
+					opts->catalog_path, strerror(errno));
+	}
+	e = actsim_realm_generate(&lab->realm, opts->seed);
+	if (e != ACTSIM_OK) {
+		lab_fail(lab, e, "cannot generate the realm: %s",
+			 actsim_strerror(e));
+		goto out;
+	}
+	pub = actsim_realm_public_json(lab->realm);
+	priv = actsim_realm_private_json(lab->realm);
+	if (pub == NULL || priv == NULL) {
+		e = ACTSIM_E_NOMEM;
+		goto out;
+	}
+	e = mkdir_p(lab, dir);
+	if (e != ACTSIM_OK)
+		goto out;
+	if (opts->force)
+		remove_lab_files(dir);
+	e = write_file(lab, REALM_PRIVATE, priv, 0600);
+	if (e == ACTSIM_OK)
+		e = write_file(lab, REALM_PUBLIC, pub, 0644);
+	if (e == ACTSIM_OK)
+		e = create_db(lab, catalog);
+	if (e == ACTSIM_OK) {
+		lab->catalog_path = catalog;
+		catalog = NULL;
+	}
+out:
+	free(pub);
+	actsim_secure_free(priv);
+	free(catalog);
+	return e;
+}
+
+actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
+			   bool with_private)
+{
+	struct actsim_lab *lab = lab_new(dir);
+	char *pub = NULL, *priv = NULL, *catalog = NULL;
+	char *ppath = NULL;
+	char why[512];
+	struct stat st;
+	sqlite3_stmt *stmt;
+	int version = -1;
+	actsim_err e;
+
+	*out = lab;
+	if (lab == NULL)
+		return ACTSIM_E_NOMEM;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lab_fail(lab, ACTSIM_E_NO_LAB,
+				"cannot open lab '%s': no such directory "
+				"(run 'actsim lab init')",
+				dir);
+	if (!exists(dir, REALM_PUBLIC) || !exists(dir, LAB_DB))
+		return lab_fail(lab, ACTSIM_E_NO_LAB,
+				"no lab in '%s' (run 'actsim lab init')", dir);
+	if (with_private) {
+		ppath = path_join(dir, REALM_PRIVATE);
+		if (ppath == NULL)
+			return ACTSIM_E_NOMEM;
+		if (stat(ppath, &st) != 0)
+			e = lab_fail(lab, ACTSIM_E_NO_LAB,
+				     "lab '%s' has no private realm file '%s'",
+				     dir, ppath);
+		else if ((st.st_mode & 077) != 0)
+			e = lab_fail(lab, ACTSIM_E_PERMISSION,
+				     "private realm file '%s' is readable by "
+				     "others (mode %04o): run 'chmod 600 %s'",
+				     ppath, (unsigned)(st.st_mode & 07777),
+				     ppath);
+		else
+			e = read_file(lab, REALM_PRIVATE, &priv);
+		free(ppath);
+		if (e != ACTSIM_OK)
+			return e;
+	}
+	e = read_file(lab, REALM_PUBLIC, &pub);
+	if (e != ACTSIM_OK)
+		goto out;
+	e = actsim_realm_load(&lab->realm, pub, priv, why, sizeof why);
+	if (e != ACTSIM_OK) {
+		lab_fail(lab, e, "lab '%s': damaged realm: %s", dir, why);
+		goto out;
+	}
+	e = db_open(lab, false);
+	if (e != ACTSIM_OK)
+		goto out;
+	if (sqlite3_prepare_v2(lab->db, "PRAGMA user_version", -1, &stmt,
+			       NULL) != SQLITE_OK) {
+		e = lab_fail(lab, ACTSIM_E_DB,
+			     "lab database '%s/%s' is damaged: %s", dir, LAB_DB,
+			     sqlite3_errmsg(lab->db));
+		goto out;
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version > ACTSIM_LAB_SCHEMA_VERSION) {
+		e = lab_fail(lab, ACTSIM_E_LAB_VERSION,
+			     "lab '%s' has format version %d; this actsim "
+			     "reads up to %d",
+			     dir, version, ACTSIM_LAB_SCHEMA_VERSION);
+		goto out;
+	}
+	if (version < 1) {
+		e = lab_fail(lab, ACTSIM_E_DB,
+			     "lab database '%s/%s' is damaged or not an actsim "
+			     "lab",
+			     dir, LAB_DB);
+		goto out;
+	}
+	e = meta_get(lab, "catalog", &catalog);
+	if (e == ACTSIM_OK && catalog != NULL && catalog[0] != '\0') {
+		lab->catalog_path = catalog;
+		catalog = NULL;
+	}
+out:
+	free(pub);
+	actsim_secure_free(priv);
+	free(catalog);
+	return e;
+}
+
+void actsim_lab_close(struct actsim_lab *lab)
+{
+	if (lab == NULL)
+		return;
+	sqlite3_close(lab->db);
+	actsim_realm_free(lab->realm);
+	free(lab->catalog_path);
+	free(lab->dir);
+	free(lab);
+}
+
+const char *actsim_lab_errmsg(const struct actsim_lab *lab)
+{
+	if (lab == NULL)
+		return "out of memory";
+	return lab->errmsg[0] != '\0' ? lab->errmsg : "no error";
+}
+
+const char *actsim_lab_dir(const struct actsim_lab *lab)
+{
+	return lab->dir;
+}
+
+const struct actsim_realm *actsim_lab_realm(const struct actsim_lab *lab)
+{
+	return lab->realm;
+}
+
+actsim_err actsim_lab_catalog(struct actsim_lab *lab,
+			      struct actsim_catalog **out)
+{
+	if (lab->catalog_path != NULL)
+		return actsim_catalog_load_file(out, lab->catalog_path,
+						lab->errmsg,
+						sizeof lab->errmsg);
+	return actsim_catalog_load_builtin(out, lab->errmsg,
+					   sizeof lab->errmsg);
+}
+
+actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
+				  const struct actsim_pkey *keys, size_t n,
+				  const struct actsim_keyconfig *cfg)
+{
+	sqlite3_stmt *st = NULL;
+	actsim_err e;
+
+	e = db_exec(lab, "BEGIN IMMEDIATE");
+	if (e != ACTSIM_OK)
+		return e;
+	if (sqlite3_prepare_v2(lab->db,
+			       "INSERT OR IGNORE INTO keys(key, sku, platform,"
+			       " channel, r2, upgrade, channel_id) "
+			       "VALUES(?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		e = db_fail(lab, "prepare");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char text[ACTSIM_PKEY_TEXT_BYTES];
+
+		actsim_pkey_format(text, &keys[i]);
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, cfg->sku, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, cfg->platform, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, cfg->channel, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, cfg->r2);
+		sqlite3_bind_int(st, 6, keys[i].upgrade);
+		sqlite3_bind_int(st, 7, keys[i].channel_id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			e = db_fail(lab, "cannot record keys");
+			goto out;
+		}
+		sqlite3_reset(st);
+	}
+out:
+	sqlite3_finalize(st);
+	if (e == ACTSIM_OK)
+		e = db_exec(lab, "COMMIT");
+	if (e != ACTSIM_OK)
+		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+	return e;
+}
+
+actsim_err actsim_lab_counts(struct actsim_lab *lab,
+			     struct actsim_lab_counts *out)
+{
+	sqlite3_stmt *st;
+	actsim_err e = ACTSIM_OK;
+
+	if (sqlite3_prepare_v2(lab->db, "SELECT count(*) FROM keys", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(lab, "cannot count keys");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out->keys = sqlite3_column_int64(st, 0);
+	else
+		e = db_fail(lab, "cannot count keys");
+	sqlite3_finalize(st);
+	return e;
+}
