@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "actsim/pkey.h"
 #include "realm_internal.h"
 #include "../common/internal.h"
 
@@ -313,9 +314,12 @@ char *actsim_realm_public_json(const struct actsim_realm *r)
 	char fp[ACTSIM_FINGERPRINT_HEX];
 
 	actsim_realm_fingerprint(r, fp);
+	/* The key layout and hash tag travel with the numbers so that an
+	 * independent verifier needs this document only (docs/formats.md). */
 	doc = json_pack(
 		"{s:s,s:i,s:s,s:{s:s,s:o*,s:s,s:s,s:o*,s:o*,s:o*},"
-		"s:{s:o*},s:{s:o*}}",
+		"s:{s:o*,s:s,s:s,s:{s:[ii],s:[ii],s:[ii],s:[ii],s:[ii]}},"
+		"s:{s:o*}}",
 		"format", REALM_FORMAT_PUBLIC, "version", REALM_VERSION,
 		"fingerprint", fp,
 		"curve",
@@ -324,6 +328,9 @@ char *actsim_realm_public_json(const struct actsim_realm *r)
 		"n", hex_mpz(r->n), "cofactor", hex_mpz(r->cofactor),
 		"G", point_json(r, &r->G),
 		"product_key", "public", point_json(r, &r->Yk),
+		"alphabet", ACTSIM_PKEY_ALPHABET, "hash_tag", "actsim/pkey/v1",
+		"fields", "upgrade", 0, 1, "channel_id", 1, 10, "hash", 11, 31,
+		"signature", 42, 62, "auth_info", 104, 10,
 		"activation", "public", point_json(r, &r->Ya));
 	return dump(doc);
 }
