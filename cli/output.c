@@ -44,7 +44,10 @@ int cli_usage(struct cli_result *res, const char *command, const char *fmt,
 	va_start(ap, fmt);
 	err = error_object(res, CLI_USAGE, "USAGE", fmt, ap);
 	va_end(ap);
-	snprintf(hint, sizeof hint, "try 'actsim help %s'", command);
+	if (command[0] != '\0')
+		snprintf(hint, sizeof hint, "try 'actsim help %s'", command);
+	else
+		snprintf(hint, sizeof hint, "try 'actsim help'");
 	json_object_set_new(err, "hint", json_string(hint));
 	return CLI_USAGE;
 }
