@@ -31,12 +31,27 @@ struct cli_ctx {
 
 typedef void (*cli_text_fn)(const json_t *doc, FILE *out);
 
+/* A large result (a million keys) is not held as a jansson document: the
+ * command leaves its data with a writer that streams it as JSON or text,
+ * and a builder that makes the document only when someone asks for it
+ * (cli_result_doc). Both render from the same per-item function. */
+struct cli_stream {
+	void *data;
+	void (*write)(void *data, FILE *out, bool json);
+	json_t *(*build)(void *data);
+	void (*free)(void *data);
+};
+
 struct cli_result {
-	json_t *doc;      /* result, or {"error":{...}} */
+	json_t *doc;      /* result, or {"error":{...}}; NULL when streamed */
 	int status;       /* exit status */
 	cli_text_fn text; /* renders doc as text; NULL: generic */
 	bool force_json;  /* the command's own --format json */
+	struct cli_stream stream; /* set instead of doc for large results */
 };
+
+/* The result document, built from a stream on first use; borrowed. */
+json_t *cli_result_doc(struct cli_result *res);
 
 typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, char **argv,
 		      struct cli_result *res);

@@ -61,38 +61,72 @@ static json_t *key_json(const struct actsim_pkey *k,
 			 "channel_id", k->channel_id);
 }
 
-static void keys_text(const json_t *doc, FILE *out)
-{
-	size_t i;
-	json_t *k;
+/* key gen's output: the keys and the catalog their configuration lives
+ * in, streamed as text, CSV or JSON. */
+struct keygen_output {
+	struct actsim_pkey *keys;
+	size_t count;
+	const struct actsim_keyconfig *cfg;
+	struct actsim_catalog *cat;
+	bool csv;
+};
 
-	json_array_foreach(json_object_get(doc, "keys"), i, k)
-		fprintf(out, "%s\n",
-			json_string_value(json_object_get(k, "key")));
+static json_t *keygen_build(void *data)
+{
+	struct keygen_output *o = data;
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < o->count; i++)
+		json_array_append_new(list, key_json(&o->keys[i], o->cfg));
+	return json_pack("{s:o}", "keys", list);
 }
 
-static void keys_csv(const json_t *doc, FILE *out)
+static void keygen_write(void *data, FILE *out, bool json)
 {
-	size_t i;
-	json_t *k;
+	struct keygen_output *o = data;
+	char text[ACTSIM_PKEY_TEXT_BYTES];
 
-	fputs("key,sku,channel,platform,r2,upgrade,channel_id\n", out);
-	json_array_foreach(json_object_get(doc, "keys"), i, k)
-		fprintf(out, "%s,%s,%s,%s,%s,%s,%lld\n",
-			json_string_value(json_object_get(k, "key")),
-			json_string_value(json_object_get(k, "sku")),
-			json_string_value(json_object_get(k, "channel")),
-			json_string_value(json_object_get(k, "platform")),
-			json_is_true(json_object_get(k, "r2")) ? "true" :
-								 "false",
-			json_is_true(json_object_get(k, "upgrade")) ? "true" :
-								      "false",
-			json_integer_value(json_object_get(k, "channel_id")));
+	if (json)
+		fputs("{\n  \"keys\": [", out);
+	else if (o->csv)
+		fputs("key,sku,channel,platform,r2,upgrade,channel_id\n", out);
+	for (size_t i = 0; i < o->count; i++) {
+		const struct actsim_pkey *k = &o->keys[i];
+
+		if (json) {
+			json_t *obj = key_json(k, o->cfg);
+
+			fputs(i ? ",\n    " : "\n    ", out);
+			json_dumpf(obj, out, JSON_PRESERVE_ORDER);
+			json_decref(obj);
+			continue;
+		}
+		actsim_pkey_format(text, k);
+		if (o->csv)
+			fprintf(out, "%s,%s,%s,%s,%s,%s,%u\n", text,
+				o->cfg->sku, o->cfg->channel, o->cfg->platform,
+				o->cfg->r2 ? "true" : "false",
+				k->upgrade ? "true" : "false", k->channel_id);
+		else
+			fprintf(out, "%s\n", text);
+	}
+	if (json)
+		fputs("\n  ]\n}\n", out);
+}
+
+static void keygen_free(void *data)
+{
+	struct keygen_output *o = data;
+
+	free(o->keys);
+	actsim_catalog_free(o->cat);
+	free(o);
 }
 
 struct progress {
 	FILE *out;
 	int shown; /* last percentage printed, -1 before the first */
+	const char *what;
 };
 
 static void show_progress(void *arg, uint64_t done, uint64_t total)
@@ -107,7 +141,7 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 	for (int i = 0; i < 40; i++)
 		bar[i] = i < pct * 40 / 100 ? '#' : '.';
 	bar[40] = '\0';
-	fprintf(p->out, "\rgenerating keys [%s] %3d%% %llu/%llu", bar, pct,
+	fprintf(p->out, "\r%-16s [%s] %3d%% %llu/%llu", p->what, bar, pct,
 		(unsigned long long)done, (unsigned long long)total);
 	if (done == total)
 		fputc('\n', p->out);
@@ -135,11 +169,11 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_catalog *cat = NULL;
 	const struct actsim_keyconfig *cfg;
 	struct actsim_pkey *keys = NULL;
-	struct progress prog = { ctx->progress, -1 };
+	struct progress prog = { ctx->progress, -1, "generating keys" };
 	unsigned long long count = 1, seed = 0, threads = ctx->threads;
 	bool seeded = false;
 	const char *format = "text";
-	json_t *list;
+	struct keygen_output *out_data;
 	actsim_err e;
 	int c, rc;
 
@@ -240,17 +274,33 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 							    NULL,
 			&prog);
 	OPENSSL_cleanse(g.stream_key, sizeof g.stream_key);
+	prog.shown = -1;
+	prog.what = "recording keys";
 	if (e == ACTSIM_OK)
-		e = actsim_lab_record_keys(lab, keys, count, cfg);
+		e = actsim_lab_record_keys(
+			lab, keys, count, cfg,
+			prog.out != NULL && count >= 5000 ? show_progress : NULL,
+			&prog);
 	if (e != ACTSIM_OK) {
 		rc = cli_lib_error(res, e, actsim_lab_errmsg(lab));
 		goto out;
 	}
-	list = json_array();
-	for (size_t i = 0; i < count; i++)
-		json_array_append_new(list, key_json(&keys[i], cfg));
-	res->doc = json_pack("{s:o}", "keys", list);
-	res->text = strcmp(format, "csv") == 0 ? keys_csv : keys_text;
+	out_data = malloc(sizeof *out_data);
+	if (out_data == NULL) {
+		rc = cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
+		goto out;
+	}
+	out_data->keys = keys;
+	out_data->count = count;
+	out_data->cfg = cfg;
+	out_data->cat = cat;
+	out_data->csv = strcmp(format, "csv") == 0;
+	keys = NULL;
+	cat = NULL;
+	res->stream.data = out_data;
+	res->stream.write = keygen_write;
+	res->stream.build = keygen_build;
+	res->stream.free = keygen_free;
 	res->force_json = strcmp(format, "json") == 0;
 	rc = CLI_OK;
 out:

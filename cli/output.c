@@ -121,7 +121,16 @@ int cli_lib_error(struct cli_result *res, actsim_err e, const char *detail)
 void cli_result_release(struct cli_result *res)
 {
 	json_decref(res->doc);
+	if (res->stream.free != NULL)
+		res->stream.free(res->stream.data);
 	memset(res, 0, sizeof *res);
+}
+
+json_t *cli_result_doc(struct cli_result *res)
+{
+	if (res->doc == NULL && res->stream.build != NULL)
+		res->doc = res->stream.build(res->stream.data);
+	return res->doc;
 }
 
 void cli_getopt_reset(void)
@@ -135,7 +144,10 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 {
 	json_t *e = json_object_get(res->doc, "error");
 
-	if (ctx->json || res->force_json) {
+	if (res->doc == NULL && res->stream.write != NULL) {
+		res->stream.write(res->stream.data, out,
+				  ctx->json || res->force_json);
+	} else if (ctx->json || res->force_json) {
 		if (res->doc != NULL) {
 			json_dumpf(res->doc, out,
 				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);

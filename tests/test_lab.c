@@ -222,9 +222,9 @@ static void test_record_keys(void **state)
 	g.channel_id_max = k->channel_id_max;
 	assert_int_equal(actsim_pkey_generate_batch(&g, 50, 2, keys, NULL, NULL),
 			 ACTSIM_OK);
-	assert_int_equal(actsim_lab_record_keys(lab, keys, 50, k), ACTSIM_OK);
+	assert_int_equal(actsim_lab_record_keys(lab, keys, 50, k, NULL, NULL), ACTSIM_OK);
 	/* the same keys again are kept once */
-	assert_int_equal(actsim_lab_record_keys(lab, keys, 50, k), ACTSIM_OK);
+	assert_int_equal(actsim_lab_record_keys(lab, keys, 50, k, NULL, NULL), ACTSIM_OK);
 	assert_int_equal(actsim_lab_counts(lab, &c), ACTSIM_OK);
 	assert_int_equal(c.keys, 50);
 	actsim_catalog_free(cat);

@@ -65,10 +65,12 @@ actsim_err actsim_lab_catalog(struct actsim_lab *lab,
 	__attribute__((warn_unused_result));
 
 /* Records n issued keys of one configuration in one transaction; keys
- * already recorded are kept as they are. */
+ * already recorded are kept as they are. progress (may be NULL) is called
+ * as rows are written. */
 actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
 				  const struct actsim_pkey *keys, size_t n,
-				  const struct actsim_keyconfig *cfg)
+				  const struct actsim_keyconfig *cfg,
+				  actsim_progress_fn progress, void *arg)
 	__attribute__((warn_unused_result));
 
 struct actsim_lab_counts {
