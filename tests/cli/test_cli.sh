@@ -116,6 +116,8 @@ check "6000 keys" '[ "$(wc -l < "$T/out")" = 6000 ]' "$(wc -l < "$T/out")"
 check "no progress bar when stderr is not a terminal" '[ ! -s "$T/err" ]' "$(err | head -c 200)"
 run $A key gen --sku standard --channel oem --platform x64 --count 6000 --threads 1 --seed 9
 check "thread count does not change keys" '[ "$(sort "$T/out" | uniq | wc -l)" = 6000 ]' "duplicates"
+expect "key gen 20000 as JSON" 0 $A --json key gen --sku web --channel volume --platform x86 --count 20000 --seed 3
+json_is "20000 keys in one document" 'len(d["keys"]) == 20000 and len(set(k["key"] for k in d["keys"])) == 20000'
 expect "lab show counts issued keys" 0 $A --json lab show
 json_is "issued keys counted" 'd["counts"]["keys"] > 6000'
 
