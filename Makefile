@@ -113,7 +113,8 @@ install: all
 	install -m 755 $(BUILD)/libactsim.so \
 		$(DESTDIR)$(PREFIX)/lib/libactsim.so.0
 	ln -sf libactsim.so.0 $(DESTDIR)$(PREFIX)/lib/libactsim.so
-	install -m 644 $(BUILD)/actsim.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's#^prefix=.*#prefix=$(PREFIX)#' $(BUILD)/actsim.pc \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/actsim.pc
 	install -m 644 include/actsim/*.h $(DESTDIR)$(PREFIX)/include/actsim/
 	install -m 644 $(CATALOG) $(DESTDIR)$(PREFIX)/share/actsim/catalog/
 

@@ -20,6 +20,28 @@ struct product_flags {
 	bool r2;
 };
 
+/* Takes --sku/--channel/--platform/--r2 (getopt codes s, c, p, r); false
+ * for any other option. */
+static bool product_flag(int c, struct product_flags *p)
+{
+	switch (c) {
+	case 's':
+		p->sku = optarg;
+		return true;
+	case 'c':
+		p->channel = optarg;
+		return true;
+	case 'p':
+		p->platform = optarg;
+		return true;
+	case 'r':
+		p->r2 = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Names must exist in the catalog; a missing combination is a usage
  * error too (web/x64 is not sold). */
 static int check_product_names(struct cli_result *res,
@@ -179,19 +201,9 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 
 	memset(&g, 0, sizeof g);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (product_flag(c, &p))
+			continue;
 		switch (c) {
-		case 's':
-			p.sku = optarg;
-			break;
-		case 'c':
-			p.channel = optarg;
-			break;
-		case 'p':
-			p.platform = optarg;
-			break;
-		case 'r':
-			p.r2 = true;
-			break;
 		case 'u':
 			g.upgrade = true;
 			break;
@@ -407,27 +419,12 @@ static int key_check(struct cli_ctx *ctx, int argc, char **argv,
 	bool has_media;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			p.sku = optarg;
-			break;
-		case 'c':
-			p.channel = optarg;
-			break;
-		case 'p':
-			p.platform = optarg;
-			break;
-		case 'r':
-			p.r2 = true;
-			break;
-		default:
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (!product_flag(c, &p))
 			return cli_usage(res, "key",
 					 "key check: unknown or incomplete "
 					 "option '%s'",
 					 argv[optind - 1]);
-		}
-	}
 	has_media = p.sku != NULL || p.channel != NULL || p.platform != NULL;
 	if (has_media &&
 	    (p.sku == NULL || p.channel == NULL || p.platform == NULL))
