@@ -114,6 +114,13 @@ expect "key gen unknown option" 2 $A key gen --sku web --channel retail --platfo
 expect "key gen many, two threads" 0 $A key gen --sku standard --channel oem --platform x64 --count 6000 --threads 2 --seed 9
 check "6000 keys" '[ "$(wc -l < "$T/out")" = 6000 ]' "$(wc -l < "$T/out")"
 check "no progress bar when stderr is not a terminal" '[ ! -s "$T/err" ]' "$(err | head -c 200)"
+if command -v script >/dev/null 2>&1; then
+	# stderr on a terminal (a pseudo-terminal from script(1)): bars shown
+	script -qec "'$A' key gen --sku web --channel oem --platform x86 --count 6000 >/dev/null" /dev/null > "$T/tty" 2>&1
+	check "progress bars on a terminal" \
+		'tr "\r" "\n" < "$T/tty" | grep -q "generating keys .*100% 6000/6000" && tr "\r" "\n" < "$T/tty" | grep -q "recording keys .*100% 6000/6000"' \
+		"$(tr '\r' '\n' < "$T/tty" | tail -3)"
+fi
 run $A key gen --sku standard --channel oem --platform x64 --count 6000 --threads 1 --seed 9
 check "thread count does not change keys" '[ "$(sort "$T/out" | uniq | wc -l)" = 6000 ]' "duplicates"
 expect "key gen 20000 as JSON" 0 $A --json key gen --sku web --channel volume --platform x86 --count 20000 --seed 3
