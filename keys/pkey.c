@@ -3,10 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "actsim/pkey.h"
 #include "realm_internal.h"
+#include "schnorr.h"
 #include "../common/internal.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -120,51 +119,21 @@ static void message(uint8_t msg[5], const struct actsim_pkey *k)
 	actsim_put_be16(msg + 3, k->auth_info);
 }
 
-/* h = top 31 bits of SHA-256("actsim/pkey/v1" || 0 || msg || R.x || R.y). */
-static actsim_err challenge(const struct actsim_realm *r,
-			    const struct actsim_pkey *k,
-			    const struct ec_affine *R, uint32_t *h)
-{
-	uint8_t buf[5 + 2 * EC_COORD_BYTES], d[ACTSIM_HASH_BYTES];
-	actsim_err e;
-
-	message(buf, k);
-	ec_affine_encode(&r->f, buf + 5, buf + 5 + EC_COORD_BYTES, R);
-	e = actsim_hash_tagged(d, "actsim/pkey/v1", buf, sizeof buf);
-	if (e != ACTSIM_OK)
-		return e;
-	*h = (uint32_t)(((uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
-			 (uint32_t)d[2] << 8 | d[3]) >> 1);
-	return ACTSIM_OK;
-}
+static const struct schnorr_scheme pkey_scheme = {
+	REALM_KEY_PRODUCT, "actsim/pkey/v1", "actsim/pkey-nonce/v1", HASH_BITS
+};
 
 actsim_err actsim_pkey_verify(const struct actsim_realm *r,
 			      const struct actsim_pkey *k)
 {
-	struct ec_jac acc;
-	struct ec_affine R;
-	uint32_t h;
-	uint8_t want[4], got[4];
+	uint8_t msg[5];
 
 	if (k->channel_id > ACTSIM_CHANNEL_ID_MAX || k->auth_info > 0x3ff ||
-	    k->hash > 0x7fffffff || k->signature >= r->n64)
+	    k->hash > 0x7fffffff)
 		return ACTSIM_E_BAD_SIGNATURE;
-	/* R = s*G + h*Y equals the signer's k*G only for a genuine key. */
-	ec_jac_set_inf(&acc);
-	ec_table_mul_add(&r->f, &acc, &r->tG, k->signature);
-	ec_table_mul_add(&r->f, &acc, &r->tYk, k->hash);
-	ec_jac_to_affine(&r->f, &R, &acc);
-	if (R.inf)
-		return ACTSIM_E_BAD_SIGNATURE;
-	if (challenge(r, k, &R, &h) != ACTSIM_OK)
-		return ACTSIM_E_BAD_SIGNATURE;
-	for (int i = 0; i < 4; i++) {
-		want[i] = (uint8_t)(k->hash >> (24 - 8 * i));
-		got[i] = (uint8_t)(h >> (24 - 8 * i));
-	}
-	return CRYPTO_memcmp(want, got, sizeof want) == 0 ?
-		       ACTSIM_OK :
-		       ACTSIM_E_BAD_SIGNATURE;
+	message(msg, k);
+	return schnorr_verify(r, &pkey_scheme, msg, sizeof msg, k->hash,
+			      k->signature);
 }
 
 actsim_err actsim_keygen_seed_from_number(uint8_t key[32], uint64_t n)
@@ -179,14 +148,9 @@ actsim_err actsim_pkey_generate(const struct actsim_keygen *g, uint64_t index,
 				struct actsim_pkey *out)
 {
 	const struct actsim_realm *r = g->realm;
-	uint8_t in[32 + 2 + 2 + 1 + 8], material[ACTSIM_HASH_BYTES];
-	uint8_t nin[8 + ACTSIM_HASH_BYTES], nonce[ACTSIM_HASH_BYTES];
-	struct ec_jac acc;
-	struct ec_affine R;
+	uint8_t in[32 + 2 + 2 + 1 + 8], material[ACTSIM_HASH_BYTES], msg[5];
 	struct actsim_pkey k;
-	uint64_t kn, span, hx;
-	u128 t;
-	uint32_t h;
+	uint64_t span, h, sig;
 	actsim_err e;
 
 	if (!r->has_private || g->channel_id_min > g->channel_id_max ||
@@ -211,26 +175,12 @@ actsim_err actsim_pkey_generate(const struct actsim_keygen *g, uint64_t index,
 
 	/* The nonce depends on the private key, so it is secret, and on the
 	 * material, so no two keys share one. */
-	actsim_put_be64(nin, r->xk);
-	memcpy(nin + 8, material, ACTSIM_HASH_BYTES);
-	e = actsim_hash_tagged(nonce, "actsim/pkey-nonce/v1", nin, sizeof nin);
-	OPENSSL_cleanse(nin, sizeof nin);
+	message(msg, &k);
+	e = schnorr_sign(r, &pkey_scheme, msg, sizeof msg, material, &h, &sig);
 	if (e != ACTSIM_OK)
 		return e;
-	t = (u128)actsim_get_be64(nonce) << 64 | actsim_get_be64(nonce + 8);
-	kn = (uint64_t)(t % (r->n64 - 1)) + 1;
-	OPENSSL_cleanse(nonce, sizeof nonce);
-
-	ec_jac_set_inf(&acc);
-	ec_table_mul_add(&r->f, &acc, &r->tG, kn);
-	ec_jac_to_affine(&r->f, &R, &acc);
-	e = challenge(r, &k, &R, &h);
-	if (e != ACTSIM_OK)
-		return e;
-	k.hash = h;
-	hx = (uint64_t)(((u128)h * r->xk) % r->n64);
-	k.signature = (kn + r->n64 - hx) % r->n64; /* s = k - h*x mod n */
-	kn = 0;
+	k.hash = (uint32_t)h;
+	k.signature = sig;
 	*out = k;
 	return ACTSIM_OK;
 }
