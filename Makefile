@@ -26,7 +26,8 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 	-D_POSIX_C_SOURCE=200809L -DACTSIM_VERSION='"$(VERSION)"' \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 
-LIB_SRC = $(wildcard common/*.c keys/*.c store/*.c)
+LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
+	simulator/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
 CLI_SRC = $(wildcard cli/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)

@@ -21,6 +21,10 @@ static const char *const messages[ACTSIM_E__COUNT] = {
 	[ACTSIM_E_TOO_BIG] = "input too large",
 	[ACTSIM_E_LAB_VERSION] = "lab made by a newer actsim",
 	[ACTSIM_E_PERMISSION] = "private file readable by others",
+	[ACTSIM_E_MALFORMED_ID] = "malformed installation or confirmation ID",
+	[ACTSIM_E_INVALID_IID] = "not an installation ID of this lab",
+	[ACTSIM_E_NOT_FOUND] = "not found",
+	[ACTSIM_E_EXISTS] = "already exists",
 };
 
 const char *actsim_strerror(actsim_err e)

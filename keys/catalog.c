@@ -20,6 +20,9 @@ struct actsim_catalog {
 	struct actsim_keyconfig *configs;
 	size_t nconfigs;
 	int16_t by_channel_id[ACTSIM_CHANNEL_ID_MAX + 1];
+	struct actsim_channel_rules *channels;
+	size_t nchannels;
+	struct actsim_activation_rules activation;
 };
 
 struct vctx {
@@ -375,11 +378,159 @@ static actsim_err check_coverage(struct vctx *v, struct actsim_catalog *c)
 	return ACTSIM_OK;
 }
 
+/* A whole number member in [min, max]. */
+static actsim_err need_int(struct vctx *v, json_t *obj, const char *path,
+			   const char *key, int min, int max, int *out)
+{
+	json_t *m = json_object_get(obj, key);
+
+	if (!json_is_integer(m) || json_integer_value(m) < min ||
+	    json_integer_value(m) > max)
+		return verr(v, path, "'%s' must be a whole number from %d to "
+				     "%d",
+			    key, min, max);
+	*out = (int)json_integer_value(m);
+	return ACTSIM_OK;
+}
+
+static actsim_err check_policy(struct vctx *v, json_t *pol, const char *path,
+			       struct actsim_channel_rules *r)
+{
+	const char *mode;
+	char p[128];
+	actsim_err e;
+
+	snprintf(p, sizeof p, "%s.policy", path);
+	if (!json_is_object(pol))
+		return verr(v, p, "must be an object with a 'mode'");
+	if ((e = need_string(v, pol, p, "mode", &mode)) != ACTSIM_OK)
+		return e;
+	if (strcmp(mode, "limit") == 0) {
+		r->policy = ACTSIM_POLICY_LIMIT;
+		if ((e = need_int(v, pol, p, "max_hardware", 1, 100000,
+				  &r->max_hardware)) != ACTSIM_OK ||
+		    (e = need_int(v, pol, p, "window_days", 1, 36500,
+				  &r->window_days)) != ACTSIM_OK)
+			return e;
+	} else if (strcmp(mode, "bind_first") == 0) {
+		r->policy = ACTSIM_POLICY_BIND_FIRST;
+	} else if (strcmp(mode, "exempt") == 0) {
+		r->policy = ACTSIM_POLICY_EXEMPT;
+	} else {
+		return verr(v, p, "'mode' must be limit, bind_first or exempt");
+	}
+	if ((r->policy == ACTSIM_POLICY_EXEMPT) != (r->grace_days < 0))
+		return verr(v, path, "'grace_days' is null exactly when the "
+				     "policy is exempt");
+	return ACTSIM_OK;
+}
+
+static actsim_err check_channel_rules(struct vctx *v, struct actsim_catalog *c)
+{
+	json_t *arr = json_object_get(c->doc, "channels"), *el;
+	size_t i;
+	char path[64];
+	actsim_err e;
+
+	c->channels = calloc(json_array_size(arr), sizeof *c->channels);
+	if (c->channels == NULL)
+		return ACTSIM_E_NOMEM;
+	json_array_foreach(arr, i, el) {
+		struct actsim_channel_rules *r = &c->channels[i];
+		json_t *g = json_object_get(el, "grace_days");
+
+		snprintf(path, sizeof path, "$.channels[%zu]", i);
+		r->id = json_string_value(json_object_get(el, "id"));
+		r->name = json_string_value(json_object_get(el, "name"));
+		if (json_is_null(g))
+			r->grace_days = -1;
+		else if ((e = need_int(v, el, path, "grace_days", 1, 3650,
+				       &r->grace_days)) != ACTSIM_OK)
+			return verr(v, path, "'grace_days' must be a whole "
+					     "number from 1 to 3650, or null "
+					     "(exempt)");
+		if (json_object_get(el, "evaluation_expiry_days") != NULL &&
+		    (e = need_int(v, el, path, "evaluation_expiry_days", 1,
+				  36500, &r->evaluation_expiry_days)) !=
+			    ACTSIM_OK)
+			return e;
+		e = check_policy(v, json_object_get(el, "policy"), path, r);
+		if (e != ACTSIM_OK)
+			return e;
+		c->nchannels = i + 1;
+	}
+	return ACTSIM_OK;
+}
+
+static actsim_err check_activation(struct vctx *v, struct actsim_catalog *c)
+{
+	json_t *a = json_object_get(c->doc, "activation"), *steps = NULL, *el;
+	struct actsim_activation_rules *r = &c->activation;
+	size_t i;
+	char path[64];
+	actsim_err e;
+
+	if (!json_is_object(a))
+		return verr(v, "$.activation", "must be an object");
+	if ((e = need_int(v, a, "$.activation", "reactivation_days", 1, 365,
+			  &r->reactivation_days)) != ACTSIM_OK ||
+	    (e = need_string(v, a, "$.activation", "oem_bios_marker",
+			     &r->oem_bios_marker)) != ACTSIM_OK ||
+	    (e = need_string(v, a, "$.activation", "default_country",
+			     &r->default_country)) != ACTSIM_OK ||
+	    (e = need_array(v, a, "$.activation", "reminders", &steps)) !=
+		    ACTSIM_OK)
+		return e;
+	if (find_by_id(json_object_get(c->doc, "countries"),
+		       r->default_country) == NULL)
+		return verr(v, "$.activation", "unknown default_country '%s'",
+			    r->default_country);
+	if (json_array_size(steps) > ACTSIM_MAX_REMINDER_STEPS)
+		return verr(v, "$.activation.reminders", "at most %d steps",
+			    ACTSIM_MAX_REMINDER_STEPS);
+	json_array_foreach(steps, i, el) {
+		snprintf(path, sizeof path, "$.activation.reminders[%zu]", i);
+		if ((e = need_int(v, el, path, "remaining_above_hours", 0,
+				  87600, &r->reminders[i].above_hours)) !=
+			    ACTSIM_OK ||
+		    (e = need_int(v, el, path, "every_hours", 1, 8760,
+				  &r->reminders[i].every_hours)) != ACTSIM_OK)
+			return e;
+		if (i > 0 && r->reminders[i].above_hours >=
+				     r->reminders[i - 1].above_hours)
+			return verr(v, path, "steps must be ordered by "
+					     "remaining_above_hours, "
+					     "descending");
+	}
+	r->nreminders = json_array_size(steps);
+	if (r->reminders[r->nreminders - 1].above_hours != 0)
+		return verr(v, "$.activation.reminders",
+			    "the last step must have remaining_above_hours 0");
+	return ACTSIM_OK;
+}
+
+static actsim_err check_countries(struct vctx *v, json_t *doc)
+{
+	json_t *el;
+	size_t i;
+	char path[64];
+	const char *phone;
+	actsim_err e;
+
+	json_array_foreach(json_object_get(doc, "countries"), i, el) {
+		snprintf(path, sizeof path, "$.countries[%zu]", i);
+		if ((e = need_string(v, el, path, "phone", &phone)) !=
+		    ACTSIM_OK)
+			return e;
+	}
+	return ACTSIM_OK;
+}
+
 static actsim_err validate(struct vctx *v, struct actsim_catalog *c)
 {
 	json_t *ver = json_object_get(c->doc, "catalog_version");
 	static const char *const lists[] = { "platforms", "channels",
-					     "languages", "skus" };
+					     "languages", "countries", "skus" };
 	actsim_err e;
 
 	if (!json_is_object(c->doc))
@@ -391,6 +542,9 @@ static actsim_err validate(struct vctx *v, struct actsim_catalog *c)
 		if ((e = check_id_list(v, c->doc, lists[i])) != ACTSIM_OK)
 			return e;
 	if ((e = check_skus(v, c->doc)) != ACTSIM_OK ||
+	    (e = check_countries(v, c->doc)) != ACTSIM_OK ||
+	    (e = check_channel_rules(v, c)) != ACTSIM_OK ||
+	    (e = check_activation(v, c)) != ACTSIM_OK ||
 	    (e = check_products(v, c->doc)) != ACTSIM_OK ||
 	    (e = check_configs(v, c)) != ACTSIM_OK)
 		return e;
@@ -488,6 +642,7 @@ void actsim_catalog_free(struct actsim_catalog *c)
 	if (c == NULL)
 		return;
 	free(c->configs);
+	free(c->channels);
 	json_decref(c->doc);
 	free(c->name);
 	free(c);
@@ -511,9 +666,10 @@ bool actsim_catalog_has(const struct actsim_catalog *c,
 		[ACTSIM_CATALOG_PLATFORM] = "platforms",
 		[ACTSIM_CATALOG_CHANNEL] = "channels",
 		[ACTSIM_CATALOG_LANGUAGE] = "languages",
+		[ACTSIM_CATALOG_COUNTRY] = "countries",
 	};
 
-	if ((unsigned)kind > ACTSIM_CATALOG_LANGUAGE || id == NULL)
+	if ((unsigned)kind > ACTSIM_CATALOG_COUNTRY || id == NULL)
 		return false;
 	return find_by_id(json_object_get(c->doc, lists[kind]), id) != NULL;
 }
@@ -559,4 +715,28 @@ actsim_catalog_find(const struct actsim_catalog *c, const char *sku,
 			return k;
 	}
 	return NULL;
+}
+
+const struct actsim_channel_rules *
+actsim_catalog_channel(const struct actsim_catalog *c, const char *id)
+{
+	for (size_t i = 0; id != NULL && i < c->nchannels; i++)
+		if (strcmp(c->channels[i].id, id) == 0)
+			return &c->channels[i];
+	return NULL;
+}
+
+const struct actsim_activation_rules *
+actsim_catalog_activation(const struct actsim_catalog *c)
+{
+	return &c->activation;
+}
+
+const char *actsim_catalog_phone(const struct actsim_catalog *c,
+				 const char *country)
+{
+	json_t *el = find_by_id(json_object_get(c->doc, "countries"), country);
+
+	return el != NULL ? json_string_value(json_object_get(el, "phone")) :
+			    NULL;
 }

@@ -11,37 +11,39 @@
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
-#include "actsim/lab.h"
+#include "actsim/ids.h"
+#include "lab_internal.h"
 #include "../common/internal.h"
 
 #define REALM_PUBLIC "realm.json"
 #define REALM_PRIVATE "realm-private.json"
-#define LAB_DB "lab.db"
 #define REALM_FILE_CAP (64u << 10)
 
-struct actsim_lab {
-	char *dir;
-	sqlite3 *db;
-	struct actsim_realm *realm;
-	char *catalog_path; /* NULL: built-in */
-	char errmsg[1024];
-};
-
+/* Version 1 of the lab database. Times are seconds since the epoch on
+ * the lab clock; hashes are hex text as shown to users. */
 static const char schema_v1[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE keys("
 	" key TEXT PRIMARY KEY,"
 	" sku TEXT NOT NULL, platform TEXT NOT NULL, channel TEXT NOT NULL,"
 	" r2 INTEGER NOT NULL, upgrade INTEGER NOT NULL,"
-	" channel_id INTEGER NOT NULL) WITHOUT ROWID;"
+	" channel_id INTEGER NOT NULL, key_id INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX keys_by_id ON keys(key_id);"
+	"CREATE TABLE machines("
+	" name TEXT PRIMARY KEY, record TEXT NOT NULL);"
+	"CREATE TABLE activations("
+	" id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	" key TEXT NOT NULL, product_id TEXT NOT NULL,"
+	" installation_id TEXT NOT NULL, hardware_hash TEXT NOT NULL,"
+	" kind TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,"
+	" counted INTEGER NOT NULL, confirmation_id TEXT);"
+	"CREATE INDEX activations_by_key ON activations(key, result);"
+	"CREATE TABLE blocks(key TEXT PRIMARY KEY, reason TEXT NOT NULL,"
+	" at INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;";
 
-static actsim_err lab_fail(struct actsim_lab *lab, actsim_err e,
-			   const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static actsim_err lab_fail(struct actsim_lab *lab, actsim_err e,
-			   const char *fmt, ...)
+actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
+		    ...)
 {
 	va_list ap;
 
@@ -190,7 +192,7 @@ out:
 	return e;
 }
 
-static actsim_err db_fail(struct actsim_lab *lab, const char *what)
+actsim_err db_fail(struct actsim_lab *lab, const char *what)
 {
 	return lab_fail(lab, ACTSIM_E_DB, "lab database '%s/%s': %s: %s",
 			lab->dir, LAB_DB, what,
@@ -198,7 +200,15 @@ static actsim_err db_fail(struct actsim_lab *lab, const char *what)
 					  "not open");
 }
 
-static actsim_err db_exec(struct actsim_lab *lab, const char *sql)
+actsim_err db_prepare(struct actsim_lab *lab, const char *sql,
+		      sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(lab->db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_fail(lab, "cannot prepare a statement");
+	return ACTSIM_OK;
+}
+
+actsim_err db_exec(struct actsim_lab *lab, const char *sql)
 {
 	if (sqlite3_exec(lab->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(lab, "statement failed");
@@ -227,7 +237,7 @@ static actsim_err db_open(struct actsim_lab *lab, bool create)
 			    "PRAGMA foreign_keys=ON;");
 }
 
-static actsim_err meta_set(struct actsim_lab *lab, const char *key,
+actsim_err meta_set(struct actsim_lab *lab, const char *key,
 			   const char *value)
 {
 	sqlite3_stmt *st;
@@ -247,7 +257,7 @@ static actsim_err meta_set(struct actsim_lab *lab, const char *key,
 }
 
 /* *out is NULL when the key is absent. */
-static actsim_err meta_get(struct actsim_lab *lab, const char *key,
+actsim_err meta_get(struct actsim_lab *lab, const char *key,
 			   char **out)
 {
 	sqlite3_stmt *st;
@@ -316,6 +326,8 @@ static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
 		e = meta_set(lab, "realm_fingerprint", fp);
 	if (e == ACTSIM_OK)
 		e = meta_set(lab, "catalog", catalog != NULL ? catalog : "");
+	if (e == ACTSIM_OK)
+		e = meta_set(lab, "clock", ACTSIM_LAB_EPOCH_TEXT);
 	if (e == ACTSIM_OK)
 		e = db_exec(lab, "COMMIT");
 	else
@@ -535,6 +547,8 @@ actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
 {
 	sqlite3_stmt *st = NULL;
 	struct key_text *texts = NULL;
+	uint64_t key_id;
+	uint32_t seq;
 	actsim_err e;
 
 	e = db_exec(lab, "BEGIN IMMEDIATE");
@@ -542,8 +556,8 @@ actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
 		return e;
 	if (sqlite3_prepare_v2(lab->db,
 			       "INSERT OR IGNORE INTO keys(key, sku, platform,"
-			       " channel, r2, upgrade, channel_id) "
-			       "VALUES(?, ?, ?, ?, ?, ?, ?)",
+			       " channel, r2, upgrade, channel_id, key_id) "
+			       "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		e = db_fail(lab, "prepare");
 		goto out;
@@ -570,6 +584,10 @@ actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
 		sqlite3_bind_int(st, 5, cfg->r2);
 		sqlite3_bind_int(st, 6, keys[i].upgrade);
 		sqlite3_bind_int(st, 7, keys[i].channel_id);
+		e = actsim_key_identity(&keys[i], &key_id, &seq);
+		if (e != ACTSIM_OK)
+			goto out;
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)key_id);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			e = db_fail(lab, "cannot record keys");
 			goto out;

@@ -36,7 +36,38 @@ enum actsim_catalog_kind {
 	ACTSIM_CATALOG_SKU,
 	ACTSIM_CATALOG_PLATFORM,
 	ACTSIM_CATALOG_CHANNEL,
-	ACTSIM_CATALOG_LANGUAGE
+	ACTSIM_CATALOG_LANGUAGE,
+	ACTSIM_CATALOG_COUNTRY
+};
+
+enum actsim_policy_mode {
+	ACTSIM_POLICY_LIMIT,      /* at most max_hardware in window_days */
+	ACTSIM_POLICY_BIND_FIRST, /* bound to the first hardware for good */
+	ACTSIM_POLICY_EXEMPT      /* no activation (volume license) */
+};
+
+/* A channel's activation rules (seed 001 and actsim defaults). */
+struct actsim_channel_rules {
+	const char *id, *name;
+	int grace_days;             /* -1: exempt from activation */
+	int evaluation_expiry_days; /* 0: the edition never ends */
+	enum actsim_policy_mode policy;
+	int max_hardware, window_days; /* ACTSIM_POLICY_LIMIT only */
+};
+
+#define ACTSIM_MAX_REMINDER_STEPS 8
+
+/* Rules shared by every channel. Reminder steps are ordered by
+ * above_hours, descending, the last one 0: while more than above_hours
+ * remain, a reminder comes every every_hours. */
+struct actsim_activation_rules {
+	int reactivation_days;
+	size_t nreminders;
+	struct {
+		int above_hours, every_hours;
+	} reminders[ACTSIM_MAX_REMINDER_STEPS];
+	const char *oem_bios_marker; /* OEM pre-activation marker in BIOS */
+	const char *default_country;
 };
 
 /* Parses and validates catalog text; `name` is used in messages. On
@@ -72,6 +103,17 @@ bool actsim_catalog_has(const struct actsim_catalog *c,
 bool actsim_catalog_product_exists(const struct actsim_catalog *c,
 				   const char *sku, const char *platform,
 				   bool r2);
+
+/* A channel's rules, or NULL for an unknown channel. */
+const struct actsim_channel_rules *
+actsim_catalog_channel(const struct actsim_catalog *c, const char *id);
+
+const struct actsim_activation_rules *
+actsim_catalog_activation(const struct actsim_catalog *c);
+
+/* The activation telephone number for a country, or NULL. */
+const char *actsim_catalog_phone(const struct actsim_catalog *c,
+				 const char *country);
 
 size_t actsim_catalog_keyconfig_count(const struct actsim_catalog *c);
 const struct actsim_keyconfig *

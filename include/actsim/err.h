@@ -25,6 +25,10 @@ typedef enum actsim_err {
 	ACTSIM_E_TOO_BIG = 15,        /* input over its documented cap */
 	ACTSIM_E_LAB_VERSION = 16,    /* lab from a newer actsim */
 	ACTSIM_E_PERMISSION = 17,     /* private file readable by others */
+	ACTSIM_E_MALFORMED_ID = 18,   /* installation/confirmation ID text */
+	ACTSIM_E_INVALID_IID = 19,    /* not an installation ID of this realm */
+	ACTSIM_E_NOT_FOUND = 20,      /* no such machine or record */
+	ACTSIM_E_EXISTS = 21,         /* a machine of that name exists */
 	ACTSIM_E__COUNT                /* not an error: number of codes */
 } actsim_err;
 

@@ -24,6 +24,9 @@ extern "C" {
 #endif
 
 #define ACTSIM_LAB_SCHEMA_VERSION 1
+/* A new lab's clock: 2026-01-01T00:00:00Z. */
+#define ACTSIM_LAB_EPOCH INT64_C(1767225600)
+#define ACTSIM_LAB_EPOCH_TEXT "1767225600"
 
 struct actsim_lab;
 
