@@ -6,6 +6,7 @@
 #define ACTSIM_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -106,6 +107,38 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	       FILE *out, FILE *err);
 void cli_result_release(struct cli_result *res);
 
+/* Reads a whole file (or stdin for "-") of at most cap bytes into a
+ * NUL-terminated malloc'd buffer; on failure fills res (exit 3, or 2 when
+ * over cap) and returns non-zero. */
+int cli_read_file(const char *path, size_t cap, char **out, size_t *len,
+		  struct cli_result *res);
+
+/* Starts a transaction on an open lab; on failure fills res. */
+int cli_begin(struct actsim_lab *lab, bool write, struct cli_result *res);
+/* Commits when status is 0 or 1 and nothing failed, else rolls back;
+ * returns the final status (a failed commit becomes an error). */
+int cli_finish(struct actsim_lab *lab, int status, struct cli_result *res);
+
+/* A malformed installation or confirmation ID as an error document with
+ * "group" when one group is to blame. `what` is "installation" or
+ * "confirmation". */
+struct actsim_id_diag;
+int cli_malformed_id(struct cli_result *res, const char *what,
+		     const struct actsim_id_diag *d);
+
+/* Loads a hardware profile file ("-": stdin), or fills res. */
+struct actsim_hw_profile;
+struct actsim_hw_vote;
+struct actsim_decision;
+int cli_load_profile(const char *path, struct actsim_hw_profile *out,
+		     struct cli_result *res);
+/* {"volume_serial": N, ...} for a hardware hash. */
+json_t *cli_hw_fields(uint64_t hash);
+/* {"votes","needed","within_tolerance","changed"} */
+json_t *cli_hw_vote(const struct actsim_hw_vote *v);
+/* A refused activation as an error document (exit 1). */
+int cli_refusal(struct cli_result *res, const struct actsim_decision *d);
+
 /* Resets getopt so each command parses from scratch. */
 void cli_getopt_reset(void);
 
@@ -119,5 +152,15 @@ int cmd_lab(struct cli_ctx *ctx, int argc, char **argv,
 	    struct cli_result *res);
 int cmd_key(struct cli_ctx *ctx, int argc, char **argv,
 	    struct cli_result *res);
+int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res);
+int cmd_hw(struct cli_ctx *ctx, int argc, char **argv,
+	   struct cli_result *res);
+int cmd_iid(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res);
+int cmd_cid(struct cli_ctx *ctx, int argc, char **argv,
+	    struct cli_result *res);
+int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res);
 
 #endif

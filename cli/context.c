@@ -1,8 +1,10 @@
 /* Lab, catalog and argument helpers shared by the commands. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "actsim/ids.h"
 #include "cli.h"
 #include "../common/banned.h"
 
@@ -58,4 +60,119 @@ bool cli_parse_u64(const char *s, unsigned long long min,
 		return false;
 	*out = v;
 	return true;
+}
+
+int cli_read_file(const char *path, size_t cap, char **out, size_t *len,
+		  struct cli_result *res)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	*out = NULL;
+	if (f == NULL) {
+		cli_error(res, CLI_ENV, "IO_ERROR", "cannot open '%s': %s", path,
+			  strerror(errno));
+		return CLI_ENV;
+	}
+	buf = malloc(cap + 1);
+	if (buf == NULL) {
+		if (f != stdin)
+			fclose(f);
+		return cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
+	}
+	n = fread(buf, 1, cap + 1, f);
+	if (ferror(f)) {
+		cli_error(res, CLI_ENV, "IO_ERROR", "cannot read '%s': %s", path,
+			  strerror(errno));
+	} else if (n > cap) {
+		cli_error(res, CLI_USAGE, "TOO_BIG",
+			  "'%s' is larger than %zu bytes", path, cap);
+	} else {
+		buf[n] = '\0';
+		*out = buf;
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (*out == NULL) {
+		free(buf);
+		return res->status;
+	}
+	return 0;
+}
+
+int cli_begin(struct actsim_lab *lab, bool write, struct cli_result *res)
+{
+	actsim_err e = actsim_lab_begin(lab, write);
+
+	if (e != ACTSIM_OK)
+		return cli_lib_error(res, e, actsim_lab_errmsg(lab));
+	return 0;
+}
+
+int cli_finish(struct actsim_lab *lab, int status, struct cli_result *res)
+{
+	actsim_err e;
+
+	/* A refused activation is recorded too: 1 commits as 0 does. */
+	if (status != CLI_OK && status != CLI_NEGATIVE) {
+		actsim_lab_rollback(lab);
+		return status;
+	}
+	e = actsim_lab_commit(lab);
+	if (e != ACTSIM_OK) {
+		actsim_lab_rollback(lab);
+		return cli_lib_error(res, e, actsim_lab_errmsg(lab));
+	}
+	return status;
+}
+
+int cli_malformed_id(struct cli_result *res, const char *what,
+		     const struct actsim_id_diag *d)
+{
+	const char *code = strcmp(what, "installation") == 0 ?
+				   "MALFORMED_INSTALLATION_ID" :
+				   "MALFORMED_CONFIRMATION_ID";
+	unsigned groups = strcmp(what, "installation") == 0 ?
+				  ACTSIM_IID_GROUPS :
+				  ACTSIM_CID_GROUPS;
+	json_t *err;
+
+	if (d->character != '\0') {
+		err = cli_error(res, CLI_USAGE, code,
+				"malformed %s ID: character '%c' at position "
+				"%zu is not a digit",
+				what, d->character >= 0x20 ? d->character : '?',
+				d->position);
+		json_object_set_new(err, "position",
+				    json_integer((json_int_t)d->position));
+	} else if (d->group != 0) {
+		err = cli_error(res, CLI_USAGE, code,
+				"malformed %s ID: the check digit of group %u "
+				"is wrong",
+				what, d->group);
+		json_object_set_new(err, "group", json_integer(d->group));
+	} else if (d->bad_groups != 0) {
+		char list[64];
+		size_t o = 0;
+
+		for (unsigned g = 0; g < groups; g++)
+			if (d->bad_groups & (1u << g))
+				o += (size_t)snprintf(list + o, sizeof list - o,
+						      "%s%u", o ? ", " : "",
+						      g + 1);
+		err = cli_error(res, CLI_USAGE, code,
+				"malformed %s ID: the check digits of groups "
+				"%s are wrong",
+				what, list);
+	} else {
+		err = cli_error(res, CLI_USAGE, code,
+				"malformed %s ID: %zu digits, expected %u "
+				"(%u groups of 6)",
+				what, d->length, groups * 6, groups);
+		json_object_set_new(err, "length",
+				    json_integer((json_int_t)d->length));
+	}
+	return CLI_USAGE;
 }

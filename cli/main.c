@@ -28,6 +28,31 @@ const struct cli_command cli_commands[] = {
 	  "--platform PL [--r2]]\n"
 	  "   or: actsim key decode KEY",
 	  "generate, check and decode product keys" },
+	{ "clock", cmd_clock,
+	  "actsim clock show\n"
+	  "   or: actsim clock set TIME|now\n"
+	  "   or: actsim clock advance DURATION   (90m, 4h, 29d, 1d12h, 2w)",
+	  "show, set or advance the lab clock" },
+	{ "hw", cmd_hw,
+	  "actsim hw hash PROFILE\n"
+	  "   or: actsim hw compare BASE NEW      (profiles or 16-hex hashes)",
+	  "hardware hashes and tolerance voting" },
+	{ "machine", cmd_machine,
+	  "actsim machine create NAME --key KEY --hw PROFILE [--lang LANG] "
+	  "[--country CC]\n"
+	  "   or: actsim machine list | show NAME | delete NAME\n"
+	  "   or: actsim machine logon NAME [--remote]\n"
+	  "   or: actsim machine hw NAME --profile PROFILE | --replace "
+	  "FIELD[,FIELD...]\n"
+	  "   or: actsim machine iid NAME\n"
+	  "   or: actsim machine activate NAME --local | --cid CID",
+	  "simulated servers: install, log on, change hardware, activate" },
+	{ "iid", cmd_iid, "actsim iid decode IID",
+	  "decode an installation ID" },
+	{ "cid", cmd_cid,
+	  "actsim cid issue IID\n"
+	  "   or: actsim cid verify IID CID",
+	  "issue (lab clearinghouse) or verify a confirmation ID" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -61,7 +61,11 @@ int cli_exit_for(actsim_err e)
 	case ACTSIM_E_INVALID_ARG:
 	case ACTSIM_E_UNKNOWN_PRODUCT:
 	case ACTSIM_E_TOO_BIG:
+	case ACTSIM_E_MALFORMED_ID:
+	case ACTSIM_E_NOT_FOUND:
+	case ACTSIM_E_EXISTS:
 		return CLI_USAGE;
+	case ACTSIM_E_INVALID_IID:
 	case ACTSIM_E_KEY_RANGE:
 	case ACTSIM_E_BAD_SIGNATURE:
 	case ACTSIM_E_UNKNOWN_CHANNEL_ID:
@@ -106,6 +110,14 @@ const char *cli_code_for(actsim_err e)
 		return "LAB_TOO_NEW";
 	case ACTSIM_E_PERMISSION:
 		return "INSECURE_PERMISSIONS";
+	case ACTSIM_E_MALFORMED_ID:
+		return "MALFORMED_INSTALLATION_ID";
+	case ACTSIM_E_INVALID_IID:
+		return "INVALID_INSTALLATION_ID";
+	case ACTSIM_E_NOT_FOUND:
+		return "NO_SUCH_MACHINE";
+	case ACTSIM_E_EXISTS:
+		return "MACHINE_EXISTS";
 	default:
 		return "INTERNAL";
 	}

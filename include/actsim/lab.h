@@ -14,9 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "actsim/catalog.h"
 #include "actsim/err.h"
 #include "actsim/pkey.h"
+#include "actsim/policy.h"
 #include "actsim/realm.h"
 
 #ifdef __cplusplus
@@ -82,6 +85,78 @@ struct actsim_lab_counts {
 
 actsim_err actsim_lab_counts(struct actsim_lab *lab,
 			     struct actsim_lab_counts *out)
+	__attribute__((warn_unused_result));
+
+/* ---- transactions: every command is one ---- */
+
+/* Starts a transaction; `write` takes the write lock at once (BEGIN
+ * IMMEDIATE) so concurrent writers queue instead of failing late. */
+actsim_err actsim_lab_begin(struct actsim_lab *lab, bool write)
+	__attribute__((warn_unused_result));
+actsim_err actsim_lab_commit(struct actsim_lab *lab)
+	__attribute__((warn_unused_result));
+/* Undoes the open transaction, if any. */
+void actsim_lab_rollback(struct actsim_lab *lab);
+
+/* ---- the lab clock (seconds since the epoch) ---- */
+
+actsim_err actsim_lab_clock_get(struct actsim_lab *lab, int64_t *now)
+	__attribute__((warn_unused_result));
+actsim_err actsim_lab_clock_set(struct actsim_lab *lab, int64_t now)
+	__attribute__((warn_unused_result));
+
+/* ---- issued keys and blocks ---- */
+
+/* The issued key with this key ID (actsim_key_identity); *found false
+ * when there is none. */
+actsim_err actsim_lab_key_by_id(struct actsim_lab *lab, uint64_t key_id,
+				char key[ACTSIM_PKEY_TEXT_BYTES], bool *found)
+	__attribute__((warn_unused_result));
+actsim_err actsim_lab_key_blocked(struct actsim_lab *lab, const char *key,
+				  bool *blocked)
+	__attribute__((warn_unused_result));
+
+/* ---- machines: one JSON record each, owned by simulator/ ---- */
+
+/* Stores a record; create refuses an existing name (ACTSIM_E_EXISTS),
+ * otherwise the name must exist (ACTSIM_E_NOT_FOUND). */
+actsim_err actsim_lab_machine_put(struct actsim_lab *lab, const char *name,
+				  const json_t *record, bool create)
+	__attribute__((warn_unused_result));
+/* *record is a new reference; ACTSIM_E_NOT_FOUND for an unknown name. */
+actsim_err actsim_lab_machine_get(struct actsim_lab *lab, const char *name,
+				  json_t **record)
+	__attribute__((warn_unused_result));
+actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
+	__attribute__((warn_unused_result));
+/* Every record, ordered by name (a new array). */
+actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
+	__attribute__((warn_unused_result));
+
+/* ---- the clearinghouse's decisions ---- */
+
+struct actsim_activation_row {
+	int64_t id; /* set by actsim_lab_activation_add */
+	int64_t at;
+	const char *key, *product_id, *installation_id, *hardware_hash;
+	const char *kind;   /* online, phone, local, transfer */
+	const char *result; /* OK or the refusal code */
+	const char *reason;
+	bool counted;       /* started a new hardware baseline */
+	const char *confirmation_id; /* NULL unless granted */
+};
+
+actsim_err actsim_lab_activation_add(struct actsim_lab *lab,
+				     struct actsim_activation_row *row)
+	__attribute__((warn_unused_result));
+
+/* The granted activations of a key, for the policy (*prior malloc'd, the
+ * caller frees it), and whether installation_id was granted before. */
+actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
+					 const char *key,
+					 const char *installation_id,
+					 struct actsim_prior_activation **prior,
+					 size_t *n, bool *same_iid)
 	__attribute__((warn_unused_result));
 
 #ifdef __cplusplus

@@ -1,0 +1,80 @@
+/* actsim clock show | set TIME|now | advance DURATION: the lab clock. */
+#include <string.h>
+#include <time.h>
+
+#include "actsim/time.h"
+#include "cli.h"
+#include "../common/banned.h"
+
+static void clock_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "%s\n", json_string_value(json_object_get(doc, "now")));
+}
+
+int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res)
+{
+	struct actsim_lab *lab;
+	char text[ACTSIM_TIME_TEXT_BYTES];
+	int64_t now, t = 0;
+	int rc;
+	bool write;
+	actsim_err e;
+
+	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
+			 strcmp(argv[1], "set") != 0 &&
+			 strcmp(argv[1], "advance") != 0))
+		return cli_usage(res, "clock",
+				 "clock needs show, set TIME or advance "
+				 "DURATION");
+	write = strcmp(argv[1], "show") != 0;
+	if (argc != (write ? 3 : 2))
+		return cli_usage(res, "clock", "clock %s takes %s", argv[1],
+				 write ? "one argument" : "no arguments");
+	if (strcmp(argv[1], "set") == 0) {
+		/* The only place actsim reads the real clock. */
+		if (strcmp(argv[2], "now") == 0)
+			t = (int64_t)time(NULL);
+		else if (actsim_time_parse(argv[2], &t) != ACTSIM_OK)
+			return cli_usage(res, "clock",
+					 "'%s' is not an RFC 3339 time such as "
+					 "2026-01-01T00:00:00Z",
+					 argv[2]);
+	} else if (strcmp(argv[1], "advance") == 0 &&
+		   actsim_duration_parse(argv[2], &t) != ACTSIM_OK) {
+		return cli_usage(res, "clock",
+				 "'%s' is not a duration such as 90m, 4h, "
+				 "29d or 1d12h",
+				 argv[2]);
+	}
+	rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc != 0)
+		return rc;
+	rc = cli_begin(lab, write, res);
+	if (rc == 0) {
+		e = actsim_lab_clock_get(lab, &now);
+		if (e == ACTSIM_OK && strcmp(argv[1], "advance") == 0) {
+			if (t > ACTSIM_TIME_MAX - now) {
+				rc = cli_usage(res, "clock",
+					       "the clock cannot pass "
+					       "9999-12-31T23:59:59Z");
+			} else {
+				now += t;
+			}
+		} else if (e == ACTSIM_OK && write) {
+			now = t;
+		}
+		if (e == ACTSIM_OK && rc == 0 && write)
+			e = actsim_lab_clock_set(lab, now);
+		if (e != ACTSIM_OK)
+			rc = cli_lib_error(res, e, actsim_lab_errmsg(lab));
+		if (rc == 0) {
+			actsim_time_format(text, now);
+			res->doc = json_pack("{s:s}", "now", text);
+			res->text = clock_text;
+		}
+		rc = cli_finish(lab, rc, res);
+	}
+	actsim_lab_close(lab);
+	return rc;
+}

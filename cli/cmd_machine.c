@@ -1,0 +1,688 @@
+/* actsim machine create | list | show | delete | logon | hw | iid |
+ * activate: simulated servers. Every subcommand is one transaction. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actsim/clearinghouse.h"
+#include "actsim/machine.h"
+#include "actsim/time.h"
+#include "cli.h"
+#include "../common/banned.h"
+
+/* What every subcommand has open. */
+struct session {
+	struct actsim_lab *lab;
+	struct actsim_catalog *cat;
+	int64_t now;
+};
+
+static int open_session(struct cli_ctx *ctx, struct session *s, bool write,
+			struct cli_result *res)
+{
+	actsim_err e;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	rc = cli_open_lab(ctx, true, &s->lab, res);
+	if (rc != 0)
+		return rc;
+	rc = cli_load_catalog(ctx, s->lab, &s->cat, res);
+	if (rc == 0)
+		rc = cli_begin(s->lab, write, res);
+	if (rc == 0) {
+		e = actsim_lab_clock_get(s->lab, &s->now);
+		if (e != ACTSIM_OK) {
+			rc = cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
+			actsim_lab_rollback(s->lab);
+		}
+	}
+	if (rc != 0) {
+		actsim_catalog_free(s->cat);
+		actsim_lab_close(s->lab);
+	}
+	return rc;
+}
+
+static int close_session(struct session *s, int rc, struct cli_result *res)
+{
+	rc = cli_finish(s->lab, rc, res);
+	actsim_catalog_free(s->cat);
+	actsim_lab_close(s->lab);
+	return rc;
+}
+
+static int load(struct session *s, const char *name, struct actsim_machine *m,
+		struct cli_result *res)
+{
+	actsim_err e = actsim_machine_load(s->lab, name, m);
+
+	if (e == ACTSIM_E_NOT_FOUND)
+		return cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
+	if (e != ACTSIM_OK)
+		return cli_lib_error(res, e, "damaged machine record");
+	return 0;
+}
+
+static int save(struct session *s, const struct actsim_machine *m,
+		struct cli_result *res)
+{
+	actsim_err e = actsim_machine_save(s->lab, m);
+
+	return e == ACTSIM_OK ? 0 :
+				cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
+}
+
+static json_t *time_json(bool set, int64_t t)
+{
+	char buf[ACTSIM_TIME_TEXT_BYTES];
+
+	if (!set)
+		return json_null();
+	actsim_time_format(buf, t);
+	return json_string(buf);
+}
+
+static json_t *days_json(const struct actsim_license_state *st)
+{
+	return st->has_deadline ? json_integer(st->days_left) : json_null();
+}
+
+/* The reminder Windows shows at logon while a window runs. */
+static json_t *reminder_json(const struct actsim_license_state *st)
+{
+	char buf[96];
+
+	if (st->status != ACTSIM_LICENSE_GRACE &&
+	    st->status != ACTSIM_LICENSE_REACTIVATION_GRACE)
+		return json_null();
+	snprintf(buf, sizeof buf, "%lld day%s left to %s",
+		 (long long)st->days_left, st->days_left == 1 ? "" : "s",
+		 st->status == ACTSIM_LICENSE_GRACE ? "activate" : "reactivate");
+	return json_string(buf);
+}
+
+/* What `machine show` prints: slmgr /dli and /xpr in one. */
+static json_t *machine_view(struct session *s, const struct actsim_machine *m,
+			    struct cli_result *res, int *rc)
+{
+	struct actsim_license_state st;
+	struct actsim_iid iid;
+	char iid_text[ACTSIM_IID_TEXT_BYTES], hw[ACTSIM_HW_HASH_HEX];
+	actsim_err e;
+
+	actsim_machine_license(s->cat, m, s->now, &st);
+	e = actsim_machine_iid(s->lab, m, &iid);
+	if (e != ACTSIM_OK) {
+		*rc = cli_lib_error(res, e, NULL);
+		return NULL;
+	}
+	actsim_iid_format(iid_text, &iid);
+	actsim_hw_hash_format(hw, m->hardware_hash);
+	*rc = 0;
+	return json_pack(
+		"{s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,"
+		"s:s,s:o,s:o,s:o,s:s?,s:s?,s:b}",
+		"name", m->name, "sku", m->sku, "channel", m->channel,
+		"platform", m->platform, "r2", m->r2, "language", m->language,
+		"country", m->country, "product_id", m->product_id,
+		"partial_key", m->key + ACTSIM_PKEY_TEXT_BYTES - 6,
+		"license_status", st.status_name, "days_left", days_json(&st),
+		"installation_id", iid_text, "hardware_hash", hw,
+		"activated_at", time_json(m->activated, m->activated_at),
+		"services", st.services_running ? "running" : "stopped",
+		"installed_at", time_json(true, m->installed_at), "deadline",
+		time_json(st.has_deadline, st.deadline), "next_reminder",
+		time_json(st.has_next_reminder, st.next_reminder),
+		"activation_kind", m->activated ? m->activation_kind : NULL,
+		"confirmation_id",
+		m->activated && m->confirmation_id[0] ? m->confirmation_id :
+							NULL,
+		"logon_allowed", st.logon_allowed);
+}
+
+static void show_text(const json_t *doc, FILE *out)
+{
+	static const char *const keys[] = {
+		"name", "sku", "channel", "platform", "r2", "language",
+		"country", "product_id", "partial_key", "license_status",
+		"days_left", "deadline", "next_reminder", "installation_id",
+		"hardware_hash", "activated_at", "activation_kind", "services"
+	};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *v = json_object_get(doc, keys[i]);
+		char *s = json_is_string(v) ? NULL :
+					      json_dumps(v, JSON_ENCODE_ANY);
+
+		if (v == NULL)
+			continue;
+		fprintf(out, "%-16s %s\n", keys[i],
+			json_is_string(v) ? json_string_value(v) :
+			s != NULL	  ? s :
+					    "?");
+		free(s);
+	}
+}
+
+static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
+			  struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "hw", required_argument, NULL, 'h' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "country", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct actsim_machine_spec spec = { NULL, NULL, NULL, NULL, NULL };
+	struct actsim_hw_profile hw;
+	struct actsim_machine m;
+	struct session s;
+	const char *hwpath = NULL;
+	char err[512];
+	actsim_err e;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			spec.key = optarg;
+			break;
+		case 'h':
+			hwpath = optarg;
+			break;
+		case 'l':
+			spec.language = optarg;
+			break;
+		case 'c':
+			spec.country = optarg;
+			break;
+		default:
+			return cli_usage(res, "machine",
+					 "machine create: unknown or incomplete "
+					 "option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1 || spec.key == NULL || hwpath == NULL)
+		return cli_usage(res, "machine",
+				 "machine create needs NAME, --key and --hw");
+	spec.name = argv[optind];
+	rc = cli_load_profile(hwpath, &hw, res);
+	if (rc != 0)
+		return rc;
+	spec.hardware = &hw;
+	rc = open_session(ctx, &s, true, res);
+	if (rc != 0)
+		return rc;
+	e = actsim_machine_create(s.lab, s.cat, &spec, &m, err, sizeof err);
+	if (e == ACTSIM_E_BAD_SIGNATURE)
+		cli_error(res, CLI_NEGATIVE, "INVALID_KEY", "%s", err);
+	else if (e == ACTSIM_E_INVALID_ARG)
+		cli_usage(res, "machine", "%s", err);
+	else if (e != ACTSIM_OK)
+		cli_lib_error(res, e, err);
+	if (e == ACTSIM_OK) {
+		res->doc = machine_view(&s, &m, res, &rc);
+		res->text = show_text;
+	} else {
+		rc = res->status;
+	}
+	return close_session(&s, rc, res);
+}
+
+static void list_text(const json_t *doc, FILE *out)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(json_object_get(doc, "machines"), i, m) {
+		json_t *d = json_object_get(m, "days_left");
+
+		fprintf(out, "%-20s %-10s %-10s %-5s %-20s", 
+			json_string_value(json_object_get(m, "name")),
+			json_string_value(json_object_get(m, "sku")),
+			json_string_value(json_object_get(m, "channel")),
+			json_string_value(json_object_get(m, "platform")),
+			json_string_value(json_object_get(m, "license_status")));
+		if (json_is_integer(d))
+			fprintf(out, " %lld days left", json_integer_value(d));
+		fputc('\n', out);
+	}
+}
+
+static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
+			struct cli_result *res)
+{
+	struct session s;
+	json_t *records, *list, *rec;
+	size_t i;
+	actsim_err e;
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage(res, "machine", "machine list takes no "
+						 "arguments");
+	rc = open_session(ctx, &s, false, res);
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_machine_all(s.lab, &records);
+	if (e != ACTSIM_OK) {
+		json_decref(records);
+		return close_session(&s, cli_lib_error(res, e,
+						       actsim_lab_errmsg(s.lab)),
+				     res);
+	}
+	list = json_array();
+	json_array_foreach(records, i, rec) {
+		struct actsim_machine m;
+		struct actsim_license_state st;
+
+		if (load(&s, json_string_value(json_object_get(rec, "name")), &m,
+			 res) != 0)
+			continue;
+		actsim_machine_license(s.cat, &m, s.now, &st);
+		json_array_append_new(
+			list, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "name",
+					m.name, "sku", m.sku, "channel",
+					m.channel, "platform", m.platform, "r2",
+					m.r2, "license_status", st.status_name,
+					"days_left", days_json(&st)));
+	}
+	json_decref(records);
+	json_decref(res->doc);
+	res->doc = json_pack("{s:o}", "machines", list);
+	res->status = CLI_OK;
+	res->text = list_text;
+	return close_session(&s, CLI_OK, res);
+}
+
+static int machine_show(struct cli_ctx *ctx, const char *name,
+			struct cli_result *res)
+{
+	struct session s;
+	struct actsim_machine m;
+	int rc = open_session(ctx, &s, false, res);
+
+	if (rc != 0)
+		return rc;
+	rc = load(&s, name, &m, res);
+	if (rc == 0) {
+		res->doc = machine_view(&s, &m, res, &rc);
+		res->text = show_text;
+	}
+	return close_session(&s, rc, res);
+}
+
+static void delete_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "deleted machine '%s'\n",
+		json_string_value(json_object_get(doc, "deleted")));
+}
+
+static int machine_delete(struct cli_ctx *ctx, const char *name,
+			  struct cli_result *res)
+{
+	struct session s;
+	actsim_err e;
+	int rc = open_session(ctx, &s, true, res);
+
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_machine_delete(s.lab, name);
+	if (e != ACTSIM_OK) {
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(s.lab));
+	} else {
+		res->doc = json_pack("{s:s}", "deleted", name);
+		res->text = delete_text;
+	}
+	return close_session(&s, rc, res);
+}
+
+static void logon_text(const json_t *doc, FILE *out)
+{
+	const char *reminder =
+		json_string_value(json_object_get(doc, "reminder"));
+
+	fprintf(out, "%s\n", json_string_value(json_object_get(doc, "message")));
+	if (reminder != NULL)
+		fprintf(out, "reminder: %s\n", reminder);
+}
+
+static const char *logon_message(const struct actsim_license_state *st,
+				 bool remote)
+{
+	switch (st->status) {
+	case ACTSIM_LICENSE_EVALUATION_EXPIRED:
+		return "The evaluation period for this copy of Windows has "
+		       "ended.";
+	case ACTSIM_LICENSE_GRACE_EXPIRED:
+		return remote ? "Remote administration is allowed; services "
+				"keep running. Windows must be activated "
+				"before anyone can log on interactively." :
+				"This copy of Windows must be activated before "
+				"you can log on. Do you want to activate "
+				"Windows now?";
+	case ACTSIM_LICENSE_REACTIVATION_EXPIRED:
+		return remote ? "Remote administration is allowed; services "
+				"keep running. Windows must be reactivated "
+				"before anyone can log on interactively." :
+				"The hardware of this computer has changed "
+				"significantly. Windows must be reactivated "
+				"before you can log on. Do you want to "
+				"reactivate Windows now?";
+	case ACTSIM_LICENSE_GRACE:
+		return "Logon allowed. This copy of Windows must be activated.";
+	case ACTSIM_LICENSE_REACTIVATION_GRACE:
+		return "Logon allowed. The hardware has changed significantly: "
+		       "Windows must be reactivated.";
+	default:
+		return "Logon allowed.";
+	}
+}
+
+static int machine_logon(struct cli_ctx *ctx, int argc, char **argv,
+			 struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "remote", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct session s;
+	struct actsim_machine m;
+	struct actsim_license_state st;
+	bool remote = false, allowed;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return cli_usage(res, "machine",
+					 "machine logon: unknown option '%s'",
+					 argv[optind - 1]);
+		remote = true;
+	}
+	if (argc - optind != 1)
+		return cli_usage(res, "machine", "machine logon needs NAME");
+	rc = open_session(ctx, &s, false, res);
+	if (rc != 0)
+		return rc;
+	rc = load(&s, argv[optind], &m, res);
+	if (rc == 0) {
+		actsim_machine_license(s.cat, &m, s.now, &st);
+		allowed = remote ? st.remote_allowed : st.logon_allowed;
+		res->doc = json_pack(
+			"{s:b,s:o,s:o,s:s,s:s,s:b,s:b,s:s}", "allowed", allowed,
+			"reminder", reminder_json(&st), "days_left",
+			days_json(&st), "message", logon_message(&st, remote),
+			"license_status", st.status_name, "remote", remote,
+			"offer_activation", st.offer_activation, "services",
+			st.services_running ? "running" : "stopped");
+		res->text = logon_text;
+		rc = allowed ? CLI_OK : CLI_NEGATIVE;
+	}
+	return close_session(&s, rc, res);
+}
+
+static void hw_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "hardware hash %s: %lld of %d votes match the activation "
+		     "baseline (%lld needed)\nlicense status %s\n",
+		json_string_value(json_object_get(doc, "hardware_hash")),
+		json_integer_value(json_object_get(doc, "votes")),
+		ACTSIM_HW_TOTAL_VOTES,
+		json_integer_value(json_object_get(doc, "needed")),
+		json_string_value(json_object_get(doc, "license_status")));
+}
+
+/* --replace FIELD[,FIELD...] as a changed copy of the hardware. */
+static int replace_fields(struct actsim_machine *m, const char *list,
+			  struct actsim_hw_profile *p, struct cli_result *res)
+{
+	char buf[256];
+	char *save = NULL, *tok;
+
+	if (strlen(list) >= sizeof buf)
+		return cli_usage(res, "machine", "--replace list too long");
+	memcpy(buf, list, strlen(list) + 1);
+	*p = m->hardware;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		int f = actsim_hw_field_lookup(tok);
+
+		if (f < 0)
+			return cli_usage(res, "machine",
+					 "unknown hardware component '%s' "
+					 "(volume_serial, nic_mac, cdrom, "
+					 "display, cpu_serial, hdd, scsi, ide, "
+					 "cpu_model, ram)",
+					 tok);
+		actsim_hw_profile_replace(p, (enum actsim_hw_field)f,
+					  ++m->replacements);
+	}
+	return 0;
+}
+
+static int machine_hw(struct cli_ctx *ctx, int argc, char **argv,
+		      struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "replace", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *profile = NULL, *replace = NULL;
+	struct actsim_hw_profile p;
+	struct actsim_hw_vote v;
+	struct actsim_license_state st;
+	struct actsim_machine m;
+	struct session s;
+	char hex[ACTSIM_HW_HASH_HEX];
+	actsim_err e;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			profile = optarg;
+		else if (c == 'r')
+			replace = optarg;
+		else
+			return cli_usage(res, "machine",
+					 "machine hw: unknown option '%s'",
+					 argv[optind - 1]);
+	}
+	if (argc - optind != 1 || (profile == NULL) == (replace == NULL))
+		return cli_usage(res, "machine",
+				 "machine hw needs NAME and one of --profile "
+				 "or --replace");
+	if (profile != NULL && (rc = cli_load_profile(profile, &p, res)) != 0)
+		return rc;
+	rc = open_session(ctx, &s, true, res);
+	if (rc != 0)
+		return rc;
+	rc = load(&s, argv[optind], &m, res);
+	if (rc == 0 && replace != NULL)
+		rc = replace_fields(&m, replace, &p, res);
+	if (rc == 0) {
+		e = actsim_machine_set_hardware(&m, &p, s.now);
+		rc = e == ACTSIM_OK ? save(&s, &m, res) :
+				      cli_lib_error(res, e, NULL);
+	}
+	if (rc == 0) {
+		actsim_hw_compare(m.activated ? m.baseline_hash :
+						m.hardware_hash,
+				  m.hardware_hash, &v);
+		actsim_machine_license(s.cat, &m, s.now, &st);
+		actsim_hw_hash_format(hex, m.hardware_hash);
+		res->doc = cli_hw_vote(&v);
+		json_object_set_new(res->doc, "name", json_string(m.name));
+		json_object_set_new(res->doc, "hardware_hash", json_string(hex));
+		json_object_set_new(res->doc, "license_status",
+				    json_string(st.status_name));
+		json_object_set_new(res->doc, "days_left", days_json(&st));
+		res->text = hw_text;
+	}
+	return close_session(&s, rc, res);
+}
+
+static void iid_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "%s\n",
+		json_string_value(json_object_get(doc, "installation_id")));
+}
+
+static int machine_iid(struct cli_ctx *ctx, const char *name,
+		       struct cli_result *res)
+{
+	struct session s;
+	struct actsim_machine m;
+	struct actsim_iid iid;
+	char text[ACTSIM_IID_TEXT_BYTES], hex[ACTSIM_HW_HASH_HEX];
+	actsim_err e;
+	int rc = open_session(ctx, &s, false, res);
+
+	if (rc != 0)
+		return rc;
+	rc = load(&s, name, &m, res);
+	if (rc == 0) {
+		e = actsim_machine_iid(s.lab, &m, &iid);
+		if (e != ACTSIM_OK) {
+			rc = cli_lib_error(res, e, NULL);
+		} else {
+			actsim_iid_format(text, &iid);
+			actsim_hw_hash_format(hex, m.hardware_hash);
+			res->doc = json_pack("{s:s,s:s,s:s}", "installation_id",
+					     text, "product_id", m.product_id,
+					     "hardware_hash", hex);
+			res->text = iid_text;
+		}
+	}
+	return close_session(&s, rc, res);
+}
+
+static void activate_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "activated: confirmation ID %s\nlicense status %s\n",
+		json_string_value(json_object_get(doc, "confirmation_id")),
+		json_string_value(json_object_get(doc, "license_status")));
+}
+
+/* Accepts a confirmation ID for the machine's current installation ID. */
+static int accept_cid(struct session *s, struct actsim_machine *m,
+		      const struct actsim_iid *iid, const char *text,
+		      const char *kind, struct cli_result *res)
+{
+	struct actsim_cid cid;
+	struct actsim_id_diag d;
+	struct actsim_license_state st;
+	char canon[ACTSIM_CID_TEXT_BYTES];
+	actsim_err e = actsim_cid_parse(&cid, text, &d);
+	int rc;
+
+	if (e == ACTSIM_E_MALFORMED_ID)
+		return cli_malformed_id(res, "confirmation", &d);
+	if (e != ACTSIM_OK ||
+	    actsim_cid_verify(actsim_lab_realm(s->lab), iid, &cid) !=
+		    ACTSIM_OK) {
+		cli_error(res, CLI_NEGATIVE, "INVALID_CONFIRMATION_ID",
+			  "the confirmation ID is not valid for this "
+			  "installation ID");
+		return CLI_NEGATIVE;
+	}
+	actsim_cid_format(canon, &cid);
+	actsim_machine_activated(m, canon, kind, s->now);
+	rc = save(s, m, res);
+	if (rc != 0)
+		return rc;
+	actsim_machine_license(s->cat, m, s->now, &st);
+	res->doc = json_pack("{s:b,s:s,s:s,s:s,s:o}", "activated", 1,
+			     "confirmation_id", canon, "kind", kind,
+			     "license_status", st.status_name, "days_left",
+			     days_json(&st));
+	res->text = activate_text;
+	return CLI_OK;
+}
+
+static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
+			    struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "local", no_argument, NULL, 'l' },
+		{ "cid", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cid = NULL;
+	bool local = false;
+	struct actsim_clearing_result r;
+	struct actsim_machine m;
+	struct actsim_iid iid;
+	struct session s;
+	actsim_err e;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'l')
+			local = true;
+		else if (c == 'c')
+			cid = optarg;
+		else
+			return cli_usage(res, "machine",
+					 "machine activate: unknown or "
+					 "incomplete option '%s'",
+					 argv[optind - 1]);
+	}
+	if (argc - optind != 1 || local == (cid != NULL))
+		return cli_usage(res, "machine",
+				 "machine activate needs NAME and one of "
+				 "--local or --cid CID");
+	rc = open_session(ctx, &s, true, res);
+	if (rc != 0)
+		return rc;
+	rc = load(&s, argv[optind], &m, res);
+	if (rc == 0) {
+		e = actsim_machine_iid(s.lab, &m, &iid);
+		if (e != ACTSIM_OK)
+			rc = cli_lib_error(res, e, NULL);
+	}
+	if (rc == 0 && local) {
+		e = actsim_clearinghouse_activate(s.lab, s.cat, &iid, "local",
+						  s.now, &r);
+		if (e != ACTSIM_OK)
+			rc = cli_lib_error(res, e, actsim_lab_errmsg(s.lab));
+		else if (r.decision.code != ACTSIM_DECISION_GRANTED)
+			rc = cli_refusal(res, &r.decision);
+		else
+			rc = accept_cid(&s, &m, &iid, r.confirmation_id,
+					"local", res);
+	} else if (rc == 0) {
+		rc = accept_cid(&s, &m, &iid, cid, "cid", res);
+	}
+	return close_session(&s, rc, res);
+}
+
+int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
+		struct cli_result *res)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+
+	if (strcmp(sub, "create") == 0)
+		return machine_create(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "list") == 0)
+		return machine_list(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "logon") == 0)
+		return machine_logon(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "hw") == 0)
+		return machine_hw(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "activate") == 0)
+		return machine_activate(ctx, argc - 1, argv + 1, res);
+	if (argc == 3 && strcmp(sub, "show") == 0)
+		return machine_show(ctx, argv[2], res);
+	if (argc == 3 && strcmp(sub, "delete") == 0)
+		return machine_delete(ctx, argv[2], res);
+	if (argc == 3 && strcmp(sub, "iid") == 0)
+		return machine_iid(ctx, argv[2], res);
+	return cli_usage(res, "machine",
+			 "machine needs create, list, show NAME, delete NAME, "
+			 "logon NAME, hw NAME, iid NAME or activate NAME");
+}

@@ -1,0 +1,108 @@
+/* Simulated servers: an installation (key, product ID, language, country,
+ * install time), its hardware and its activation record. Machines live in
+ * the lab database; these functions run inside the caller's transaction. */
+#ifndef ACTSIM_MACHINE_H
+#define ACTSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "actsim/catalog.h"
+#include "actsim/hwid.h"
+#include "actsim/ids.h"
+#include "actsim/lab.h"
+#include "actsim/license.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ACTSIM_MACHINE_NAME_MAX 63
+#define ACTSIM_WORD_MAX 64
+
+/* A machine. Plain value: no resources. */
+struct actsim_machine {
+	char name[ACTSIM_MACHINE_NAME_MAX + 1];
+	char key[ACTSIM_PKEY_TEXT_BYTES];
+	char sku[ACTSIM_WORD_MAX + 1], channel[ACTSIM_WORD_MAX + 1];
+	char platform[ACTSIM_WORD_MAX + 1];
+	bool r2;
+	char language[ACTSIM_WORD_MAX + 1], country[ACTSIM_WORD_MAX + 1];
+	char product_id[ACTSIM_PID_TEXT_BYTES];
+	uint16_t channel_id;
+	uint32_t sequence;
+	unsigned install;
+	uint64_t key_id;
+	int64_t installed_at;
+	struct actsim_hw_profile hardware;
+	uint64_t hardware_hash;
+	unsigned replacements; /* components replaced so far */
+	bool activated;
+	int64_t activated_at;
+	uint64_t baseline_hash; /* hardware at the last activation */
+	char activation_kind[16]; /* local, online, phone, cid, oem_bios */
+	char confirmation_id[ACTSIM_CID_TEXT_BYTES];
+	bool out_of_tolerance;
+	int64_t out_of_tolerance_at;
+};
+
+struct actsim_machine_spec {
+	const char *name;
+	const char *key;
+	const struct actsim_hw_profile *hardware;
+	const char *language; /* NULL: "en" */
+	const char *country;  /* NULL: the catalog's default */
+};
+
+/* Installs a machine at the lab clock's time. Errors, with a message in
+ * err: ACTSIM_E_INVALID_ARG (name, language, country),
+ * ACTSIM_E_MALFORMED_KEY, ACTSIM_E_BAD_SIGNATURE (the key is not valid),
+ * ACTSIM_E_EXISTS. An OEM key on hardware whose BIOS carries the catalog's
+ * marker is pre-activated; a volume license key is exempt. */
+actsim_err actsim_machine_create(struct actsim_lab *lab,
+				 const struct actsim_catalog *cat,
+				 const struct actsim_machine_spec *spec,
+				 struct actsim_machine *out, char *err,
+				 size_t cap) __attribute__((warn_unused_result));
+
+actsim_err actsim_machine_load(struct actsim_lab *lab, const char *name,
+			       struct actsim_machine *out)
+	__attribute__((warn_unused_result));
+actsim_err actsim_machine_save(struct actsim_lab *lab,
+			       const struct actsim_machine *m)
+	__attribute__((warn_unused_result));
+
+/* The machine's license at `now`. */
+void actsim_machine_license(const struct actsim_catalog *cat,
+			    const struct actsim_machine *m, int64_t now,
+			    struct actsim_license_state *out);
+
+/* The machine's current installation ID (its current hardware). */
+actsim_err actsim_machine_iid(struct actsim_lab *lab,
+			      const struct actsim_machine *m,
+			      struct actsim_iid *out)
+	__attribute__((warn_unused_result));
+
+/* New hardware: votes it against the activation baseline; going out of
+ * tolerance starts the reactivation window at `now`, coming back within
+ * tolerance ends it. */
+actsim_err actsim_machine_set_hardware(struct actsim_machine *m,
+				       const struct actsim_hw_profile *p,
+				       int64_t now)
+	__attribute__((warn_unused_result));
+
+/* Records an accepted confirmation ID: the current hardware becomes the
+ * baseline. */
+void actsim_machine_activated(struct actsim_machine *m, const char *cid,
+			      const char *kind, int64_t now);
+
+/* The machine as a document (what `machine show` prints, less license
+ * fields). */
+json_t *actsim_machine_to_json(const struct actsim_machine *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

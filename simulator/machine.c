@@ -1,0 +1,351 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "actsim/keycheck.h"
+#include "actsim/machine.h"
+#include "actsim/time.h"
+#include "../common/internal.h"
+
+#define RECORD_VERSION 1
+
+static actsim_err fail(char *err, size_t cap, actsim_err e, const char *fmt,
+		       const char *arg)
+{
+	if (err != NULL && cap > 0)
+		snprintf(err, cap, fmt, arg);
+	return e;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > ACTSIM_MACHINE_NAME_MAX || s[0] == '-' || s[0] == '.')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_.") == n;
+}
+
+static void copy(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+/* Install-time digits of the product ID: from the name and the time, so
+ * the same scenario gives the same product IDs. */
+static actsim_err install_digits(const char *name, int64_t now, unsigned *out)
+{
+	uint8_t in[ACTSIM_MACHINE_NAME_MAX + 9], d[ACTSIM_HASH_BYTES];
+	size_t n = strlen(name);
+	actsim_err e;
+
+	memcpy(in, name, n);
+	in[n] = 0;
+	actsim_put_be64(in + n + 1, (uint64_t)now);
+	e = actsim_hash_tagged(d, "actsim/install/v1", in, n + 9);
+	if (e == ACTSIM_OK)
+		*out = (unsigned)(actsim_get_be64(d) % 1000);
+	return e;
+}
+
+actsim_err actsim_machine_create(struct actsim_lab *lab,
+				 const struct actsim_catalog *cat,
+				 const struct actsim_machine_spec *spec,
+				 struct actsim_machine *out, char *err,
+				 size_t cap)
+{
+	const struct actsim_activation_rules *rules =
+		actsim_catalog_activation(cat);
+	const struct actsim_channel_rules *ch;
+	struct actsim_check_result r;
+	struct actsim_machine m;
+	struct actsim_pid pid;
+	const char *lang = spec->language ? spec->language : "en";
+	const char *country = spec->country ? spec->country :
+					      rules->default_country;
+	int64_t now;
+	actsim_err e;
+	json_t *rec;
+
+	if (!valid_name(spec->name))
+		return fail(err, cap, ACTSIM_E_INVALID_ARG,
+			    "invalid machine name '%s' (1 to 63 letters, "
+			    "digits, '-', '_' or '.')",
+			    spec->name);
+	if (!actsim_catalog_has(cat, ACTSIM_CATALOG_LANGUAGE, lang))
+		return fail(err, cap, ACTSIM_E_INVALID_ARG,
+			    "unknown language '%s' (see 'actsim catalog')",
+			    lang);
+	if (!actsim_catalog_has(cat, ACTSIM_CATALOG_COUNTRY, country))
+		return fail(err, cap, ACTSIM_E_INVALID_ARG,
+			    "unknown country '%s' (see 'actsim catalog')",
+			    country);
+	e = actsim_key_check(actsim_lab_realm(lab), cat, spec->key, NULL, &r,
+			     NULL);
+	if (e != ACTSIM_OK)
+		return fail(err, cap, e, "malformed product key '%s'",
+			    spec->key);
+	if (r.code != ACTSIM_CHECK_OK)
+		return fail(err, cap, ACTSIM_E_BAD_SIGNATURE, "%s", r.message);
+	ch = actsim_catalog_channel(cat, r.config->channel);
+	e = actsim_lab_clock_get(lab, &now);
+	if (e != ACTSIM_OK)
+		return e;
+
+	memset(&m, 0, sizeof m);
+	copy(m.name, sizeof m.name, spec->name);
+	actsim_pkey_format(m.key, &r.fields);
+	copy(m.sku, sizeof m.sku, r.config->sku);
+	copy(m.channel, sizeof m.channel, r.config->channel);
+	copy(m.platform, sizeof m.platform, r.config->platform);
+	m.r2 = r.config->r2;
+	copy(m.language, sizeof m.language, lang);
+	copy(m.country, sizeof m.country, country);
+	m.channel_id = r.fields.channel_id;
+	e = actsim_key_identity(&r.fields, &m.key_id, &m.sequence);
+	if (e == ACTSIM_OK)
+		e = install_digits(m.name, now, &m.install);
+	if (e == ACTSIM_OK)
+		e = actsim_hw_hash(spec->hardware, &m.hardware_hash);
+	if (e != ACTSIM_OK)
+		return e;
+	actsim_pid_make(&pid, r.config, m.channel_id, m.sequence, m.install);
+	actsim_pid_format(m.product_id, &pid);
+	m.installed_at = now;
+	m.hardware = *spec->hardware;
+	/* System-locked pre-installation: the OEM's BIOS carries a marker and
+	 * the machine comes activated. */
+	if (ch != NULL && ch->policy == ACTSIM_POLICY_BIND_FIRST &&
+	    spec->hardware->has_bios &&
+	    strstr(spec->hardware->bios, rules->oem_bios_marker) != NULL)
+		actsim_machine_activated(&m, "", "oem_bios", now);
+
+	rec = actsim_machine_to_json(&m);
+	if (rec == NULL)
+		return ACTSIM_E_NOMEM;
+	e = actsim_lab_machine_put(lab, m.name, rec, true);
+	json_decref(rec);
+	if (e != ACTSIM_OK)
+		return fail(err, cap, e, "%s", actsim_lab_errmsg(lab));
+	*out = m;
+	return ACTSIM_OK;
+}
+
+void actsim_machine_activated(struct actsim_machine *m, const char *cid,
+			      const char *kind, int64_t now)
+{
+	m->activated = true;
+	m->activated_at = now;
+	m->baseline_hash = m->hardware_hash;
+	copy(m->activation_kind, sizeof m->activation_kind, kind);
+	copy(m->confirmation_id, sizeof m->confirmation_id, cid);
+	m->out_of_tolerance = false;
+	m->out_of_tolerance_at = 0;
+}
+
+actsim_err actsim_machine_set_hardware(struct actsim_machine *m,
+				       const struct actsim_hw_profile *p,
+				       int64_t now)
+{
+	struct actsim_hw_vote v;
+	uint64_t h;
+	actsim_err e = actsim_hw_hash(p, &h);
+
+	if (e != ACTSIM_OK)
+		return e;
+	m->hardware = *p;
+	m->hardware_hash = h;
+	if (!m->activated)
+		return ACTSIM_OK;
+	actsim_hw_compare(m->baseline_hash, h, &v);
+	if (!v.within_tolerance && !m->out_of_tolerance) {
+		m->out_of_tolerance = true;
+		m->out_of_tolerance_at = now;
+	} else if (v.within_tolerance) {
+		m->out_of_tolerance = false;
+		m->out_of_tolerance_at = 0;
+	}
+	return ACTSIM_OK;
+}
+
+void actsim_machine_license(const struct actsim_catalog *cat,
+			    const struct actsim_machine *m, int64_t now,
+			    struct actsim_license_state *out)
+{
+	static const struct actsim_channel_rules unknown = {
+		"unknown", "unknown", 30, 0, ACTSIM_POLICY_LIMIT, 0, 1
+	};
+	struct actsim_license l;
+
+	l.channel = actsim_catalog_channel(cat, m->channel);
+	if (l.channel == NULL)
+		l.channel = &unknown;
+	l.rules = actsim_catalog_activation(cat);
+	l.installed_at = m->installed_at;
+	l.activated = m->activated;
+	l.activated_at = m->activated_at;
+	l.out_of_tolerance = m->out_of_tolerance;
+	l.out_of_tolerance_at = m->out_of_tolerance_at;
+	actsim_license_eval(&l, now, out);
+}
+
+actsim_err actsim_machine_iid(struct actsim_lab *lab,
+			      const struct actsim_machine *m,
+			      struct actsim_iid *out)
+{
+	struct actsim_iid_plain p;
+
+	p.version = ACTSIM_IID_VERSION;
+	p.hardware_hash = m->hardware_hash;
+	p.channel_id = m->channel_id;
+	p.sequence = m->sequence;
+	p.install = m->install;
+	p.key_id = m->key_id;
+	return actsim_iid_encrypt(actsim_lab_realm(lab), &p, out);
+}
+
+/* ---- the stored record ---- */
+
+static json_t *time_or_null(bool set, int64_t t)
+{
+	char buf[ACTSIM_TIME_TEXT_BYTES];
+
+	if (!set)
+		return json_null();
+	actsim_time_format(buf, t);
+	return json_string(buf);
+}
+
+static json_t *hash_json(uint64_t h)
+{
+	char buf[ACTSIM_HW_HASH_HEX];
+
+	actsim_hw_hash_format(buf, h);
+	return json_string(buf);
+}
+
+json_t *actsim_machine_to_json(const struct actsim_machine *m)
+{
+	return json_pack(
+		"{s:i,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:I,s:i,s:I,"
+		"s:o,s:o,s:o,s:i,s:b,s:o,s:o,s:s?,s:s?,s:b,s:o}",
+		"version", RECORD_VERSION, "name", m->name, "key", m->key,
+		"sku", m->sku, "channel", m->channel, "platform", m->platform,
+		"r2", m->r2, "language", m->language, "country", m->country,
+		"product_id", m->product_id, "channel_id", m->channel_id,
+		"sequence", (json_int_t)m->sequence, "install", m->install,
+		"key_id", (json_int_t)m->key_id, "installed_at",
+		time_or_null(true, m->installed_at), "hardware",
+		actsim_hw_profile_to_json(&m->hardware), "hardware_hash",
+		hash_json(m->hardware_hash), "replacements", m->replacements,
+		"activated", m->activated, "activated_at",
+		time_or_null(m->activated, m->activated_at), "baseline_hash",
+		m->activated ? hash_json(m->baseline_hash) : json_null(),
+		"activation_kind", m->activated ? m->activation_kind : NULL,
+		"confirmation_id",
+		m->activated && m->confirmation_id[0] ? m->confirmation_id :
+							NULL,
+		"out_of_tolerance", m->out_of_tolerance,
+		"out_of_tolerance_at",
+		time_or_null(m->out_of_tolerance, m->out_of_tolerance_at));
+}
+
+static bool get_str(json_t *rec, const char *k, char *dst, size_t cap)
+{
+	const char *s = json_string_value(json_object_get(rec, k));
+
+	if (s == NULL || strlen(s) >= cap)
+		return false;
+	memcpy(dst, s, strlen(s) + 1);
+	return true;
+}
+
+static bool get_time(json_t *rec, const char *k, bool *set, int64_t *t)
+{
+	json_t *v = json_object_get(rec, k);
+
+	*set = !json_is_null(v) && v != NULL;
+	if (!*set)
+		return true;
+	return json_is_string(v) &&
+	       actsim_time_parse(json_string_value(v), t) == ACTSIM_OK;
+}
+
+static bool get_hash(json_t *rec, const char *k, uint64_t *h)
+{
+	const char *s = json_string_value(json_object_get(rec, k));
+
+	return s != NULL && actsim_hw_hash_parse(s, h) == ACTSIM_OK;
+}
+
+static actsim_err from_json(json_t *rec, struct actsim_machine *m)
+{
+	bool set, ok;
+
+	memset(m, 0, sizeof m[0]);
+	ok = json_integer_value(json_object_get(rec, "version")) ==
+		     RECORD_VERSION &&
+	     get_str(rec, "name", m->name, sizeof m->name) &&
+	     get_str(rec, "key", m->key, sizeof m->key) &&
+	     get_str(rec, "sku", m->sku, sizeof m->sku) &&
+	     get_str(rec, "channel", m->channel, sizeof m->channel) &&
+	     get_str(rec, "platform", m->platform, sizeof m->platform) &&
+	     get_str(rec, "language", m->language, sizeof m->language) &&
+	     get_str(rec, "country", m->country, sizeof m->country) &&
+	     get_str(rec, "product_id", m->product_id, sizeof m->product_id) &&
+	     get_time(rec, "installed_at", &set, &m->installed_at) && set &&
+	     get_hash(rec, "hardware_hash", &m->hardware_hash) &&
+	     actsim_hw_profile_from_json(&m->hardware,
+					 json_object_get(rec, "hardware"), NULL,
+					 0) == ACTSIM_OK &&
+	     get_time(rec, "activated_at", &m->activated, &m->activated_at) &&
+	     get_time(rec, "out_of_tolerance_at", &m->out_of_tolerance,
+		      &m->out_of_tolerance_at);
+	if (!ok)
+		return ACTSIM_E_DB;
+	m->r2 = json_is_true(json_object_get(rec, "r2"));
+	m->channel_id =
+		(uint16_t)json_integer_value(json_object_get(rec, "channel_id"));
+	m->sequence =
+		(uint32_t)json_integer_value(json_object_get(rec, "sequence"));
+	m->install =
+		(unsigned)json_integer_value(json_object_get(rec, "install"));
+	m->key_id = (uint64_t)json_integer_value(json_object_get(rec, "key_id"));
+	m->replacements = (unsigned)json_integer_value(
+		json_object_get(rec, "replacements"));
+	if (m->activated) {
+		if (!get_hash(rec, "baseline_hash", &m->baseline_hash) ||
+		    !get_str(rec, "activation_kind", m->activation_kind,
+			     sizeof m->activation_kind))
+			return ACTSIM_E_DB;
+		get_str(rec, "confirmation_id", m->confirmation_id,
+			sizeof m->confirmation_id);
+	}
+	return ACTSIM_OK;
+}
+
+actsim_err actsim_machine_load(struct actsim_lab *lab, const char *name,
+			       struct actsim_machine *out)
+{
+	json_t *rec;
+	actsim_err e = actsim_lab_machine_get(lab, name, &rec);
+
+	if (e != ACTSIM_OK)
+		return e;
+	e = from_json(rec, out);
+	json_decref(rec);
+	return e;
+}
+
+actsim_err actsim_machine_save(struct actsim_lab *lab,
+			       const struct actsim_machine *m)
+{
+	json_t *rec = actsim_machine_to_json(m);
+	actsim_err e;
+
+	if (rec == NULL)
+		return ACTSIM_E_NOMEM;
+	e = actsim_lab_machine_put(lab, m->name, rec, false);
+	json_decref(rec);
+	return e;
+}

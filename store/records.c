@@ -1,0 +1,305 @@
+/* The lab database's records: clock, keys, blocks, machines and the
+ * clearinghouse's decisions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actsim/hwid.h"
+#include "lab_internal.h"
+#include "../common/internal.h"
+
+actsim_err actsim_lab_begin(struct actsim_lab *lab, bool write)
+{
+	return db_exec(lab, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+actsim_err actsim_lab_commit(struct actsim_lab *lab)
+{
+	return db_exec(lab, "COMMIT");
+}
+
+void actsim_lab_rollback(struct actsim_lab *lab)
+{
+	if (!sqlite3_get_autocommit(lab->db))
+		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+actsim_err actsim_lab_clock_get(struct actsim_lab *lab, int64_t *now)
+{
+	char *v = NULL, *end;
+	long long t;
+	actsim_err e = meta_get(lab, "clock", &v);
+
+	if (e != ACTSIM_OK)
+		return e;
+	if (v == NULL)
+		return lab_fail(lab, ACTSIM_E_DB, "lab '%s' has no clock",
+				lab->dir);
+	t = strtoll(v, &end, 10);
+	if (*end != '\0' || end == v || t < 0) {
+		free(v);
+		return lab_fail(lab, ACTSIM_E_DB, "lab '%s': damaged clock",
+				lab->dir);
+	}
+	free(v);
+	*now = (int64_t)t;
+	return ACTSIM_OK;
+}
+
+actsim_err actsim_lab_clock_set(struct actsim_lab *lab, int64_t now)
+{
+	char v[24];
+
+	snprintf(v, sizeof v, "%lld", (long long)now);
+	return meta_set(lab, "clock", v);
+}
+
+actsim_err actsim_lab_key_by_id(struct actsim_lab *lab, uint64_t key_id,
+				char key[ACTSIM_PKEY_TEXT_BYTES], bool *found)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	e = db_prepare(lab, "SELECT key FROM keys WHERE key_id = ? "
+			    "ORDER BY key LIMIT 1",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key_id);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		snprintf(key, ACTSIM_PKEY_TEXT_BYTES, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot look up a key");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_key_blocked(struct actsim_lab *lab, const char *key,
+				  bool *blocked)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	e = db_prepare(lab, "SELECT 1 FROM blocks WHERE key = ?", &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*blocked = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot read blocks");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_machine_put(struct actsim_lab *lab, const char *name,
+				  const json_t *record, bool create)
+{
+	sqlite3_stmt *st;
+	char *text = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	actsim_err e;
+	int rc;
+
+	if (text == NULL)
+		return ACTSIM_E_NOMEM;
+	e = db_prepare(lab,
+		       create ? "INSERT INTO machines(record, name) "
+				"VALUES(?, ?)" :
+				"UPDATE machines SET record = ? WHERE name = ?",
+		       &st);
+	if (e == ACTSIM_OK) {
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (create && sqlite3_extended_errcode(lab->db) ==
+				      SQLITE_CONSTRAINT_PRIMARYKEY)
+			e = lab_fail(lab, ACTSIM_E_EXISTS,
+				     "a machine named '%s' already exists",
+				     name);
+		else if (rc != SQLITE_DONE)
+			e = db_fail(lab, "cannot store a machine");
+		else if (!create && sqlite3_changes(lab->db) == 0)
+			e = lab_fail(lab, ACTSIM_E_NOT_FOUND,
+				     "no machine named '%s'", name);
+		sqlite3_finalize(st);
+	}
+	free(text);
+	return e;
+}
+
+actsim_err actsim_lab_machine_get(struct actsim_lab *lab, const char *name,
+				  json_t **record)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*record = NULL;
+	e = db_prepare(lab, "SELECT record FROM machines WHERE name = ?", &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*record = json_loads((const char *)sqlite3_column_text(st, 0),
+				     0, NULL);
+		if (*record == NULL)
+			e = lab_fail(lab, ACTSIM_E_DB,
+				     "machine '%s': damaged record", name);
+	} else if (rc == SQLITE_DONE) {
+		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "no machine named '%s'",
+			     name);
+	} else {
+		e = db_fail(lab, "cannot read a machine");
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, "DELETE FROM machines WHERE name = ?", &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot delete a machine");
+	else if (sqlite3_changes(lab->db) == 0)
+		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "no machine named '%s'",
+			     name);
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*records = json_array();
+	e = db_prepare(lab, "SELECT record FROM machines ORDER BY name", &st);
+	if (e != ACTSIM_OK)
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *r = json_loads((const char *)sqlite3_column_text(st, 0),
+				       0, NULL);
+
+		if (r == NULL) {
+			e = lab_fail(lab, ACTSIM_E_DB, "damaged machine record");
+			break;
+		}
+		json_array_append_new(*records, r);
+	}
+	if (e == ACTSIM_OK && rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot list machines");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_activation_add(struct actsim_lab *lab,
+				     struct actsim_activation_row *r)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab,
+		       "INSERT INTO activations(at, key, product_id,"
+		       " installation_id, hardware_hash, kind, result, reason,"
+		       " counted, confirmation_id) "
+		       "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, r->at);
+	sqlite3_bind_text(st, 2, r->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->product_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->installation_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->hardware_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, r->counted);
+	if (r->confirmation_id != NULL)
+		sqlite3_bind_text(st, 10, r->confirmation_id, -1,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot record an activation");
+	else
+		r->id = sqlite3_last_insert_rowid(lab->db);
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
+					 const char *key,
+					 const char *installation_id,
+					 struct actsim_prior_activation **prior,
+					 size_t *n, bool *same_iid)
+{
+	sqlite3_stmt *st;
+	struct actsim_prior_activation *list = NULL;
+	size_t count = 0, cap = 0;
+	actsim_err e;
+	int rc;
+
+	*prior = NULL;
+	*n = 0;
+	*same_iid = false;
+	e = db_prepare(lab,
+		       "SELECT hardware_hash, at, counted, installation_id "
+		       "FROM activations WHERE key = ? AND result = 'OK' "
+		       "ORDER BY id",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct actsim_prior_activation p;
+
+		if (actsim_hw_hash_parse(
+			    (const char *)sqlite3_column_text(st, 0),
+			    &p.hardware_hash) != ACTSIM_OK) {
+			e = lab_fail(lab, ACTSIM_E_DB,
+				     "damaged activation record");
+			break;
+		}
+		p.at = sqlite3_column_int64(st, 1);
+		p.counted = sqlite3_column_int(st, 2) != 0;
+		if (strcmp((const char *)sqlite3_column_text(st, 3),
+			   installation_id) == 0)
+			*same_iid = true;
+		if (count == cap) {
+			struct actsim_prior_activation *grown;
+
+			cap = cap ? cap * 2 : 16;
+			grown = realloc(list, cap * sizeof *list);
+			if (grown == NULL) {
+				e = ACTSIM_E_NOMEM;
+				break;
+			}
+			list = grown;
+		}
+		list[count++] = p;
+	}
+	if (e == ACTSIM_OK && rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot read activations");
+	sqlite3_finalize(st);
+	if (e != ACTSIM_OK) {
+		free(list);
+		return e;
+	}
+	*prior = list;
+	*n = count;
+	return ACTSIM_OK;
+}
