@@ -173,7 +173,12 @@ void actsim_hw_profile_replace(struct actsim_hw_profile *p,
 	size_t n;
 
 	if (f == ACTSIM_HW_RAM_RANGE) {
-		p->ram_mb = p->ram_mb > 0 ? p->ram_mb * 2 : 512;
+		/* Always into another range: doubled, or 512 MB when the
+		 * memory was absent or already at the top range (1 GB+). */
+		if (p->ram_mb < 0 || p->ram_mb >= 1024)
+			p->ram_mb = 512;
+		else
+			p->ram_mb = p->ram_mb * 2 < 32 ? 32 : p->ram_mb * 2;
 		return;
 	}
 	if ((unsigned)f >= ACTSIM_HW_STRINGS)

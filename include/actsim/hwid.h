@@ -77,7 +77,8 @@ actsim_err actsim_hw_profile_parse(struct actsim_hw_profile *out,
 json_t *actsim_hw_profile_to_json(const struct actsim_hw_profile *p);
 
 /* Replaces one component with a new one, as a technician would: a string
- * ID becomes "<old>/replacement-<serial>", RAM is doubled. */
+ * ID becomes "<old>/replacement-<serial>"; RAM moves to another range
+ * (doubled, or 512 MB from absent or 1 GB and more). */
 void actsim_hw_profile_replace(struct actsim_hw_profile *p,
 			       enum actsim_hw_field f, unsigned serial);
 
