@@ -319,7 +319,7 @@ char *actsim_realm_public_json(const struct actsim_realm *r)
 	doc = json_pack(
 		"{s:s,s:i,s:s,s:{s:s,s:o*,s:s,s:s,s:o*,s:o*,s:o*},"
 		"s:{s:o*,s:s,s:s,s:{s:[ii],s:[ii],s:[ii],s:[ii],s:[ii]}},"
-		"s:{s:o*}}",
+		"s:{s:o*,s:s,s:i,s:{s:[ii],s:[ii],s:[ii]}}}",
 		"format", REALM_FORMAT_PUBLIC, "version", REALM_VERSION,
 		"fingerprint", fp,
 		"curve",
@@ -331,7 +331,9 @@ char *actsim_realm_public_json(const struct actsim_realm *r)
 		"alphabet", ACTSIM_PKEY_ALPHABET, "hash_tag", "actsim/pkey/v1",
 		"fields", "upgrade", 0, 1, "channel_id", 1, 10, "hash", 11, 31,
 		"signature", 42, 62, "auth_info", 104, 10,
-		"activation", "public", point_json(r, &r->Ya));
+		"activation", "public", point_json(r, &r->Ya), "hash_tag",
+		"actsim/cid/v1", "hash_bits", 50, "confirmation_id_fields",
+		"signature", 0, 62, "hash", 62, 50, "version", 112, 4);
 	return dump(doc);
 }
 

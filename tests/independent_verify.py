@@ -2,10 +2,13 @@
 """An independent product-key verifier written from docs/formats.md alone.
 
 usage: independent_verify.py REALM_EXPORT.json < keys.txt
+       independent_verify.py REALM_EXPORT.json cid IID CID
 
 Reads the output of `actsim lab export --public FILE` and one key per line;
-prints "valid KEY" or "invalid KEY" for each. It shares no code with actsim:
-the tests run it to show that the documented format is complete.
+prints "valid KEY" or "invalid KEY" for each. With `cid`, checks the check
+digits of an installation ID and a confirmation ID and whether the CID
+unlocks that IID; prints "valid" or "invalid: why". It shares no code with
+actsim: the tests run it to show that the documented format is complete.
 """
 import hashlib
 import json
@@ -68,9 +71,53 @@ def verify(realm, text):
     return int.from_bytes(d[:4], "big") >> 1 == f["hash"]
 
 
+def digit_groups(text, groups):
+    """The value of an ID of `groups` groups, or None when a check digit
+    (d1 + 2*d2 + d3 + 2*d4 + d5) mod 7 fails."""
+    digits = [c for c in text if c.isdigit()]
+    if len(digits) != 6 * groups or len(text.replace("-", "")) != 6 * groups:
+        return None
+    data = ""
+    for g in range(groups):
+        d = [int(c) for c in digits[6 * g:6 * g + 6]]
+        if (d[0] + 2 * d[1] + d[2] + 2 * d[3] + d[4]) % 7 != d[5]:
+            return None
+        data += "".join(map(str, d[:5]))
+    return int(data)
+
+
+def verify_cid(realm, iid_text, cid_text):
+    iid = digit_groups(iid_text, 9)
+    cid = digit_groups(cid_text, 7)
+    if iid is None or cid is None:
+        return "invalid: check digit"
+    act = realm["activation"]
+    f = {name: (cid >> lsb) & ((1 << bits) - 1)
+         for name, (lsb, bits) in act["confirmation_id_fields"].items()}
+    if cid >> 116 or f["version"] != 1:
+        return "invalid: version"
+    curve = realm["curve"]
+    p, n = int(curve["p"], 16), int(curve["n"], 16)
+    G = (int(curve["G"]["x"], 16), int(curve["G"]["y"], 16))
+    Y = (int(act["public"]["x"], 16), int(act["public"]["y"], 16))
+    if f["signature"] >= n:
+        return "invalid: signature"
+    R = point_add(mul(f["signature"], G, p), mul(f["hash"], Y, p), p)
+    if R is None:
+        return "invalid: signature"
+    msg = (iid.to_bytes(19, "big") + R[0].to_bytes(48, "big") +
+           R[1].to_bytes(48, "big"))
+    d = hashlib.sha256(act["hash_tag"].encode() + b"\0" + msg).digest()
+    h = int.from_bytes(d[:8], "big") >> (64 - act["hash_bits"])
+    return "valid" if h == f["hash"] else "invalid: signature"
+
+
 def main():
     with open(sys.argv[1]) as fh:
         realm = json.load(fh)
+    if len(sys.argv) == 5 and sys.argv[2] == "cid":
+        print(verify_cid(realm, sys.argv[3], sys.argv[4]))
+        return
     for line in sys.stdin:
         key = line.strip()
         if key:
