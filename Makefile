@@ -33,7 +33,7 @@ CLI_SRC = $(wildcard cli/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-BENCH_BIN = $(BUILD)/bench/bench_keys
+BENCH_BIN = $(BUILD)/bench/bench_keys $(BUILD)/bench/bench_activation
 CATALOG = fixtures/catalog/ws2003.json
 
 .PHONY: all deps test check run bench asan install uninstall clean demo

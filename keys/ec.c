@@ -379,21 +379,23 @@ actsim_err ec_table_build(const struct ec_field *f, struct ec_table *t,
 
 	if (bits == 0 || bits > 64)
 		return ACTSIM_E_INVALID_ARG;
-	t->windows = (bits + 7) / 8;
-	t->pts = calloc((size_t)t->windows * 255, sizeof *t->pts);
-	jac = malloc(255 * sizeof *jac);
+	t->windows = (bits + EC_WINDOW_BITS - 1) / EC_WINDOW_BITS;
+	t->pts = calloc((size_t)t->windows * EC_WINDOW_SIZE, sizeof *t->pts);
+	jac = malloc(EC_WINDOW_SIZE * sizeof *jac);
 	if (t->pts == NULL || jac == NULL) {
 		e = ACTSIM_E_NOMEM;
 		goto out;
 	}
 	for (unsigned w = 0; w < t->windows; w++) {
 		ec_jac_from_affine(f, &jac[0], &base);
-		for (int d = 1; d < 255; d++)
+		for (unsigned d = 1; d < EC_WINDOW_SIZE; d++)
 			ec_jac_add_affine(f, &jac[d], &jac[d - 1], &base);
-		e = batch_to_affine(f, t->pts + (size_t)w * 255, jac, 255);
+		e = batch_to_affine(f, t->pts + (size_t)w * EC_WINDOW_SIZE, jac,
+				    EC_WINDOW_SIZE);
 		if (e != ACTSIM_OK)
 			goto out;
-		ec_jac_add_affine(f, &next, &jac[254], &base);
+		/* the next window's base: 2^EC_WINDOW_BITS times this one */
+		ec_jac_add_affine(f, &next, &jac[EC_WINDOW_SIZE - 1], &base);
 		ec_jac_to_affine(f, &base, &next);
 	}
 out:
@@ -414,10 +416,12 @@ void ec_table_mul_add(const struct ec_field *f, struct ec_jac *acc,
 		      const struct ec_table *t, uint64_t k)
 {
 	for (unsigned w = 0; w < t->windows; w++) {
-		unsigned d = (unsigned)(k >> (8 * w)) & 0xff;
+		unsigned d = (unsigned)(k >> (EC_WINDOW_BITS * w)) &
+			     EC_WINDOW_SIZE;
 
 		if (d != 0)
 			ec_jac_add_affine(f, acc, acc,
-					  &t->pts[(size_t)w * 255 + d - 1]);
+					  &t->pts[(size_t)w * EC_WINDOW_SIZE +
+						  d - 1]);
 	}
 }

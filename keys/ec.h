@@ -38,7 +38,13 @@ struct ec_jac {
 	ec_fe X, Y, Z;
 };
 
-/* Fixed-base table: pts[w*255 + d-1] = d * 256^w * P, affine. */
+/* Fixed-base table with windows of EC_WINDOW_BITS bits:
+ * pts[w*EC_WINDOW_SIZE + d-1] = d * 2^(EC_WINDOW_BITS*w) * P, affine.
+ * Six-bit windows balance table building (done at every realm load)
+ * against the additions per scalar multiplication. */
+#define EC_WINDOW_BITS 6
+#define EC_WINDOW_SIZE ((1u << EC_WINDOW_BITS) - 1)
+
 struct ec_table {
 	unsigned windows;
 	struct ec_affine *pts;
@@ -83,7 +89,8 @@ void ec_mul(const struct ec_field *f, struct ec_affine *r,
 actsim_err ec_table_build(const struct ec_field *f, struct ec_table *t,
 			  const struct ec_affine *P, unsigned bits);
 void ec_table_release(struct ec_table *t);
-/* acc += k * P using the table; k must be below 2^(8*windows). */
+/* acc += k * P using the table; k must be below
+ * 2^(EC_WINDOW_BITS*windows). */
 void ec_table_mul_add(const struct ec_field *f, struct ec_jac *acc,
 		      const struct ec_table *t, uint64_t k);
 

@@ -112,7 +112,7 @@ static actsim_err realm_build_tables(struct actsim_realm *r)
 	if (e == ACTSIM_OK)
 		e = ec_table_build(&r->f, &r->tYk, &r->Yk, 31);
 	if (e == ACTSIM_OK)
-		e = ec_table_build(&r->f, &r->tYa, &r->Ya, 64);
+		e = ec_table_build(&r->f, &r->tYa, &r->Ya, 50);
 	return e;
 }
 
