@@ -107,6 +107,11 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	       FILE *out, FILE *err);
 void cli_result_release(struct cli_result *res);
 
+/* Text rendering shared by commands: one "name  value" line per member
+ * named (missing members skipped, null shown as "-"). */
+void cli_print_fields(const json_t *doc, const char *const *names, size_t n,
+		      FILE *out);
+
 /* Reads a whole file (or stdin for "-") of at most cap bytes into a
  * NUL-terminated malloc'd buffer; on failure fills res (exit 3, or 2 when
  * over cap) and returns non-zero. */

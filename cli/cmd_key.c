@@ -487,16 +487,7 @@ static void decode_text(const json_t *doc, FILE *out)
 					     "signature_valid", "sku",
 					     "channel", "platform", "r2" };
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		json_t *v = json_object_get(doc, names[i]);
-		char *s = json_dumps(v, JSON_ENCODE_ANY);
-
-		fprintf(out, "%-16s %s\n", names[i],
-			json_is_string(v) ? json_string_value(v) :
-			s != NULL	  ? s :
-					    "?");
-		free(s);
-	}
+	cli_print_fields(doc, names, sizeof names / sizeof names[0], out);
 }
 
 static int key_decode(struct cli_ctx *ctx, int argc, char **argv,

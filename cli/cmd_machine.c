@@ -150,19 +150,7 @@ static void show_text(const json_t *doc, FILE *out)
 		"hardware_hash", "activated_at", "activation_kind", "services"
 	};
 
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		json_t *v = json_object_get(doc, keys[i]);
-		char *s = json_is_string(v) ? NULL :
-					      json_dumps(v, JSON_ENCODE_ANY);
-
-		if (v == NULL)
-			continue;
-		fprintf(out, "%-16s %s\n", keys[i],
-			json_is_string(v) ? json_string_value(v) :
-			s != NULL	  ? s :
-					    "?");
-		free(s);
-	}
+	cli_print_fields(doc, keys, sizeof keys / sizeof keys[0], out);
 }
 
 static int machine_create(struct cli_ctx *ctx, int argc, char **argv,

@@ -180,3 +180,23 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	}
 	return res->status;
 }
+
+void cli_print_fields(const json_t *doc, const char *const *names, size_t n,
+		      FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(doc, names[i]);
+		char *s;
+
+		if (v == NULL)
+			continue;
+		if (json_is_string(v)) {
+			fprintf(out, "%-16s %s\n", names[i],
+				json_string_value(v));
+			continue;
+		}
+		s = json_is_null(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY);
+		fprintf(out, "%-16s %s\n", names[i], s != NULL ? s : "-");
+		free(s);
+	}
+}
