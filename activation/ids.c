@@ -396,3 +396,66 @@ actsim_err actsim_cid_parse(struct actsim_cid *out, const char *text,
 
 	return e == ACTSIM_E_KEY_RANGE ? ACTSIM_E_BAD_SIGNATURE : e;
 }
+
+/* The error object for malformed ID text, as every front end reports it:
+ * {"code","message", and "group" (one group to blame), "position" or
+ * "length"}. */
+static json_t *malformed_json(const char *what, const char *code,
+			      unsigned groups, const struct actsim_id_diag *d)
+{
+	char msg[256];
+
+	if (d->character != '\0') {
+		snprintf(msg, sizeof msg,
+			 "malformed %s ID: character '%c' at position %zu is "
+			 "not a digit",
+			 what,
+			 d->character >= 0x20 && d->character < 0x7f ?
+				 d->character :
+				 '?',
+			 d->position);
+		return json_pack("{s:s,s:s,s:I}", "code", code, "message", msg,
+				 "position", (json_int_t)d->position);
+	}
+	if (d->group != 0) {
+		snprintf(msg, sizeof msg,
+			 "malformed %s ID: the check digit of group %u is "
+			 "wrong",
+			 what, d->group);
+		return json_pack("{s:s,s:s,s:i}", "code", code, "message", msg,
+				 "group", d->group);
+	}
+	if (d->bad_groups != 0) {
+		char list[64];
+		size_t o = 0;
+
+		list[0] = '\0';
+		for (unsigned g = 0; g < groups; g++)
+			if (d->bad_groups & (1u << g))
+				o += (size_t)snprintf(list + o, sizeof list - o,
+						      "%s%u", o ? ", " : "",
+						      g + 1);
+		snprintf(msg, sizeof msg,
+			 "malformed %s ID: the check digits of groups %s are "
+			 "wrong",
+			 what, list);
+		return json_pack("{s:s,s:s}", "code", code, "message", msg);
+	}
+	snprintf(msg, sizeof msg,
+		 "malformed %s ID: %zu digits, expected %u (%u groups of 6)",
+		 what, d->length, groups * 6, groups);
+	return json_pack("{s:s,s:s,s:I}", "code", code, "message", msg,
+			 "length", (json_int_t)d->length);
+}
+
+json_t *actsim_iid_malformed_json(const struct actsim_id_diag *d)
+{
+	return malformed_json("installation", "MALFORMED_INSTALLATION_ID",
+			      ACTSIM_IID_GROUPS, d);
+}
+
+json_t *actsim_cid_malformed_json(const struct actsim_id_diag *d)
+{
+	return malformed_json("confirmation", "MALFORMED_CONFIRMATION_ID",
+			      ACTSIM_CID_GROUPS, d);
+}

@@ -77,6 +77,9 @@ int cli_run(struct cli_ctx *ctx, int argc, char **argv,
 json_t *cli_error(struct cli_result *res, int status, const char *code,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Sets res to {"error": error} (the reference is stolen) and status. */
+void cli_set_error(struct cli_result *res, int status, json_t *error);
+
 /* A usage error for `command` (exit 2, code USAGE); the text form ends
  * with "try 'actsim help <command>'". */
 int cli_usage(struct cli_result *res, const char *command, const char *fmt,

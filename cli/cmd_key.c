@@ -353,44 +353,8 @@ static int key_text_arg(struct cli_result *res, const char *sub, int argc,
 static int malformed(struct cli_result *res, const char *text,
 		     const struct actsim_pkey_diag *d)
 {
-	json_t *err;
-
-	if (d->character != '\0') {
-		unsigned char ch = (unsigned char)d->character;
-		char shown[8];
-
-		if (ch >= 0x20 && ch < 0x7f)
-			snprintf(shown, sizeof shown, "'%c'", ch);
-		else
-			snprintf(shown, sizeof shown, "0x%02x", ch);
-		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
-				"malformed product key: character %s at "
-				"position %zu is not one of %s",
-				shown, d->position, ACTSIM_PKEY_ALPHABET);
-		json_object_set_new(err, "position",
-				    json_integer((json_int_t)d->position));
-		json_object_set_new(err, "character",
-				    json_stringn(&d->character, 1));
-	} else if (strlen(text) > ACTSIM_PKEY_MAX_INPUT) {
-		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
-				"malformed product key: longer than %d "
-				"characters",
-				ACTSIM_PKEY_MAX_INPUT);
-	} else {
-		err = cli_error(res, CLI_USAGE, "MALFORMED_KEY",
-				"malformed product key: %zu key characters, "
-				"expected %d",
-				d->length, ACTSIM_PKEY_CHARS);
-		json_object_set_new(err, "length",
-				    json_integer((json_int_t)d->length));
-	}
-	(void)err;
+	cli_set_error(res, CLI_USAGE, actsim_pkey_malformed_json(text, d));
 	return CLI_USAGE;
-}
-
-static json_t *nullable(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
 }
 
 static void check_text(const json_t *doc, FILE *out)
@@ -453,25 +417,7 @@ static int key_check(struct cli_ctx *ctx, int argc, char **argv,
 		rc = malformed(res, text, &diag);
 		goto out;
 	}
-	{
-		char canon[ACTSIM_PKEY_TEXT_BYTES];
-
-		actsim_pkey_format(canon, &r.fields);
-		res->doc = json_pack(
-			"{s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "valid",
-			r.code == ACTSIM_CHECK_OK, "code", r.code_name,
-			"message", r.message, "reason", r.reason, "key",
-			r.in_range ? json_string(canon) : json_null(),
-			"channel_id",
-			r.in_range ? json_integer(r.fields.channel_id) :
-				     json_null(),
-			"sku", nullable(r.config ? r.config->sku : NULL),
-			"channel",
-			nullable(r.config ? r.config->channel : NULL),
-			"platform",
-			nullable(r.config ? r.config->platform : NULL), "r2",
-			r.config ? json_boolean(r.config->r2) : json_null());
-	}
+	res->doc = actsim_check_result_json(&r);
 	res->text = check_text;
 	rc = r.code == ACTSIM_CHECK_OK ? CLI_OK : CLI_NEGATIVE;
 out:
@@ -499,7 +445,7 @@ static int key_decode(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_check_result r;
 	struct actsim_pkey_diag diag;
 	char text[KEY_TEXT_CAP], canon[ACTSIM_PKEY_TEXT_BYTES];
-	const struct actsim_keyconfig *k;
+	json_t *verdict;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
@@ -524,18 +470,20 @@ static int key_decode(struct cli_ctx *ctx, int argc, char **argv,
 		rc = CLI_NEGATIVE;
 		goto out;
 	}
-	k = r.config;
 	actsim_pkey_format(canon, &r.fields);
-	res->doc = json_pack(
-		"{s:s,s:b,s:i,s:i,s:I,s:I,s:b,s:o,s:o,s:o,s:o}", "key", canon,
-		"upgrade", r.fields.upgrade, "channel_id", r.fields.channel_id,
-		"auth_info", r.fields.auth_info, "hash",
-		(json_int_t)r.fields.hash, "signature",
-		(json_int_t)r.fields.signature, "signature_valid",
-		r.signature_valid, "sku", nullable(k ? k->sku : NULL),
-		"channel", nullable(k ? k->channel : NULL), "platform",
-		nullable(k ? k->platform : NULL), "r2",
-		k ? json_boolean(k->r2) : json_null());
+	verdict = actsim_check_result_json(&r);
+	res->doc = json_pack("{s:s,s:b,s:i,s:i,s:I,s:I,s:b,s:O,s:O,s:O,s:O}",
+			     "key", canon, "upgrade", r.fields.upgrade,
+			     "channel_id", r.fields.channel_id, "auth_info",
+			     r.fields.auth_info, "hash",
+			     (json_int_t)r.fields.hash, "signature",
+			     (json_int_t)r.fields.signature, "signature_valid",
+			     r.signature_valid, "sku",
+			     json_object_get(verdict, "sku"), "channel",
+			     json_object_get(verdict, "channel"), "platform",
+			     json_object_get(verdict, "platform"), "r2",
+			     json_object_get(verdict, "r2"));
+	json_decref(verdict);
 	res->text = decode_text;
 	rc = CLI_OK;
 out:

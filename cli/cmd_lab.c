@@ -65,10 +65,15 @@ static int lab_init(struct cli_ctx *ctx, int argc, char **argv,
 	else
 		e = RAND_bytes(o.seed, sizeof o.seed) == 1 ? ACTSIM_OK :
 							     ACTSIM_E_CRYPTO;
+	/* The admin token is random even for a seeded lab: it guards the
+	 * server, and a seed is often written in a scenario file. */
+	if (e == ACTSIM_OK && RAND_bytes(o.admin_token,
+					 sizeof o.admin_token) != 1)
+		e = ACTSIM_E_CRYPTO;
 	if (e != ACTSIM_OK)
 		return cli_lib_error(res, e, "cannot make a realm seed");
 	e = actsim_lab_create(&lab, ctx->lab_dir, &o);
-	OPENSSL_cleanse(o.seed, sizeof o.seed);
+	OPENSSL_cleanse(&o, sizeof o);
 	if (e != ACTSIM_OK) {
 		cli_lib_error(res, e, actsim_lab_errmsg(lab));
 		actsim_lab_close(lab);
@@ -105,6 +110,7 @@ static void show_text(const json_t *doc, FILE *out)
 		"order %lld bits\n"
 		"  product keys   %s\n"
 		"  activation     %s\n"
+		"admin token      %s\n"
 		"keys issued      %lld\n",
 		json_string_value(json_object_get(doc, "lab")),
 		json_string_value(json_object_get(doc, "catalog")),
@@ -116,6 +122,9 @@ static void show_text(const json_t *doc, FILE *out)
 			json_object_get(realm, "product_key_fingerprint")),
 		json_string_value(
 			json_object_get(realm, "activation_fingerprint")),
+		json_is_string(json_object_get(doc, "admin_token")) ?
+			json_string_value(json_object_get(doc, "admin_token")) :
+			"(unreadable)",
 		json_integer_value(json_object_get(counts, "keys")));
 }
 
@@ -126,7 +135,7 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_catalog *cat = NULL;
 	struct actsim_lab_counts counts;
 	char fp[ACTSIM_FINGERPRINT_HEX], kfp[ACTSIM_FINGERPRINT_HEX],
-		afp[ACTSIM_FINGERPRINT_HEX];
+		afp[ACTSIM_FINGERPRINT_HEX], token[ACTSIM_ADMIN_TOKEN_HEX];
 	actsim_err e;
 	int rc;
 
@@ -156,6 +165,15 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 			"activation_fingerprint", afp, "field_bits", 384,
 			"order_bits", 62, "counts", "keys",
 			(json_int_t)counts.keys);
+		/* The token guards the server; whoever can read the lab's
+		 * files may see it here. */
+		if (actsim_lab_admin_token(lab, token) == ACTSIM_OK)
+			json_object_set_new(res->doc, "admin_token",
+					    json_string(token));
+		else
+			json_object_set_new(res->doc, "admin_token",
+					    json_null());
+		OPENSSL_cleanse(token, sizeof token);
 		res->text = show_text;
 	}
 	actsim_catalog_free(cat);

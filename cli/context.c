@@ -131,48 +131,9 @@ int cli_finish(struct actsim_lab *lab, int status, struct cli_result *res)
 int cli_malformed_id(struct cli_result *res, const char *what,
 		     const struct actsim_id_diag *d)
 {
-	const char *code = strcmp(what, "installation") == 0 ?
-				   "MALFORMED_INSTALLATION_ID" :
-				   "MALFORMED_CONFIRMATION_ID";
-	unsigned groups = strcmp(what, "installation") == 0 ?
-				  ACTSIM_IID_GROUPS :
-				  ACTSIM_CID_GROUPS;
-	json_t *err;
-
-	if (d->character != '\0') {
-		err = cli_error(res, CLI_USAGE, code,
-				"malformed %s ID: character '%c' at position "
-				"%zu is not a digit",
-				what, d->character >= 0x20 ? d->character : '?',
-				d->position);
-		json_object_set_new(err, "position",
-				    json_integer((json_int_t)d->position));
-	} else if (d->group != 0) {
-		err = cli_error(res, CLI_USAGE, code,
-				"malformed %s ID: the check digit of group %u "
-				"is wrong",
-				what, d->group);
-		json_object_set_new(err, "group", json_integer(d->group));
-	} else if (d->bad_groups != 0) {
-		char list[64];
-		size_t o = 0;
-
-		for (unsigned g = 0; g < groups; g++)
-			if (d->bad_groups & (1u << g))
-				o += (size_t)snprintf(list + o, sizeof list - o,
-						      "%s%u", o ? ", " : "",
-						      g + 1);
-		err = cli_error(res, CLI_USAGE, code,
-				"malformed %s ID: the check digits of groups "
-				"%s are wrong",
-				what, list);
-	} else {
-		err = cli_error(res, CLI_USAGE, code,
-				"malformed %s ID: %zu digits, expected %u "
-				"(%u groups of 6)",
-				what, d->length, groups * 6, groups);
-		json_object_set_new(err, "length",
-				    json_integer((json_int_t)d->length));
-	}
+	cli_set_error(res, CLI_USAGE,
+		      strcmp(what, "installation") == 0 ?
+			      actsim_iid_malformed_json(d) :
+			      actsim_cid_malformed_json(d));
 	return CLI_USAGE;
 }

@@ -22,6 +22,14 @@ static json_t *error_object(struct cli_result *res, int status,
 	return err;
 }
 
+void cli_set_error(struct cli_result *res, int status, json_t *error)
+{
+	json_decref(res->doc);
+	res->doc = json_pack("{s:o}", "error", error);
+	res->status = status;
+	res->text = NULL;
+}
+
 json_t *cli_error(struct cli_result *res, int status, const char *code,
 		  const char *fmt, ...)
 {

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "actsim/keycheck.h"
@@ -64,4 +65,66 @@ actsim_err actsim_key_check(const struct actsim_realm *realm,
 		r.message = ACTSIM_MSG_VALID_MEDIA;
 	*out = r;
 	return ACTSIM_OK;
+}
+
+static json_t *nullable(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *actsim_check_result_json(const struct actsim_check_result *r)
+{
+	const struct actsim_keyconfig *k = r->config;
+	char canon[ACTSIM_PKEY_TEXT_BYTES];
+
+	actsim_pkey_format(canon, &r->fields);
+	return json_pack(
+		"{s:b,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "valid",
+		r->code == ACTSIM_CHECK_OK, "code", r->code_name, "message",
+		r->message, "reason", r->reason, "key",
+		r->in_range ? json_string(canon) : json_null(), "channel_id",
+		r->in_range ? json_integer(r->fields.channel_id) : json_null(),
+		"sku", nullable(k ? k->sku : NULL), "channel",
+		nullable(k ? k->channel : NULL), "platform",
+		nullable(k ? k->platform : NULL), "r2",
+		k ? json_boolean(k->r2) : json_null());
+}
+
+json_t *actsim_pkey_malformed_json(const char *text,
+				   const struct actsim_pkey_diag *d)
+{
+	char msg[256];
+	json_t *err;
+
+	if (d->character != '\0') {
+		unsigned char ch = (unsigned char)d->character;
+		char shown[8];
+
+		if (ch >= 0x20 && ch < 0x7f)
+			snprintf(shown, sizeof shown, "'%c'", ch);
+		else
+			snprintf(shown, sizeof shown, "0x%02x", ch);
+		snprintf(msg, sizeof msg,
+			 "malformed product key: character %s at position %zu "
+			 "is not one of %s",
+			 shown, d->position, ACTSIM_PKEY_ALPHABET);
+		err = json_pack("{s:s,s:s,s:I,s:s%}", "code", "MALFORMED_KEY",
+				"message", msg, "position",
+				(json_int_t)d->position, "character",
+				&d->character, (size_t)1);
+	} else if (strlen(text) > ACTSIM_PKEY_MAX_INPUT) {
+		snprintf(msg, sizeof msg,
+			 "malformed product key: longer than %d characters",
+			 ACTSIM_PKEY_MAX_INPUT);
+		err = json_pack("{s:s,s:s}", "code", "MALFORMED_KEY", "message",
+				msg);
+	} else {
+		snprintf(msg, sizeof msg,
+			 "malformed product key: %zu key characters, expected "
+			 "%d",
+			 d->length, ACTSIM_PKEY_CHARS);
+		err = json_pack("{s:s,s:s,s:I}", "code", "MALFORMED_KEY",
+				"message", msg, "length", (json_int_t)d->length);
+	}
+	return err;
 }

@@ -645,3 +645,11 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 	*out = r;
 	return ACTSIM_OK;
 }
+
+actsim_err actsim_realm_derive_key(const struct actsim_realm *r,
+				   const char *tag, uint8_t out[32])
+{
+	if (!r->has_private)
+		return ACTSIM_E_INVALID_ARG;
+	return actsim_hash_tagged(out, tag, r->iid_key, sizeof r->iid_key);
+}

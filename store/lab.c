@@ -18,6 +18,7 @@
 #define REALM_PUBLIC "realm.json"
 #define REALM_PRIVATE "realm-private.json"
 #define REALM_FILE_CAP (64u << 10)
+#define ADMIN_TOKEN "admin-token"
 
 /* Version 1 of the lab database. Times are seconds since the epoch on
  * the lab clock; hashes are hex text as shown to users. */
@@ -40,6 +41,12 @@ static const char schema_v1[] =
 	"CREATE INDEX activations_by_key ON activations(key, result);"
 	"CREATE TABLE blocks(key TEXT PRIMARY KEY, reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL);"
+	"CREATE TABLE registrations(id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL, product_id TEXT NOT NULL,"
+	" contact BLOB NOT NULL);"
+	"CREATE TABLE request_log(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	" method TEXT NOT NULL, route TEXT NOT NULL, status INTEGER NOT NULL,"
+	" latency_us INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;";
 
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
@@ -298,8 +305,8 @@ static struct actsim_lab *lab_new(const char *dir)
 static void remove_lab_files(const char *dir)
 {
 	static const char *const names[] = { REALM_PUBLIC, REALM_PRIVATE,
-					     LAB_DB, LAB_DB "-wal",
-					     LAB_DB "-shm" };
+					     ADMIN_TOKEN, LAB_DB,
+					     LAB_DB "-wal", LAB_DB "-shm" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char *p = path_join(dir, names[i]);
@@ -387,6 +394,15 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 	e = write_file(lab, REALM_PRIVATE, priv, 0600);
 	if (e == ACTSIM_OK)
 		e = write_file(lab, REALM_PUBLIC, pub, 0644);
+	if (e == ACTSIM_OK) {
+		char token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 2];
+
+		actsim_hex(token, opts->admin_token, ACTSIM_ADMIN_TOKEN_BYTES);
+		token[2 * ACTSIM_ADMIN_TOKEN_BYTES] = '\n';
+		token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 1] = '\0';
+		e = write_file(lab, ADMIN_TOKEN, token, 0600);
+		OPENSSL_cleanse(token, sizeof token);
+	}
 	if (e == ACTSIM_OK)
 		e = create_db(lab, catalog);
 	if (e == ACTSIM_OK) {
@@ -620,5 +636,43 @@ actsim_err actsim_lab_counts(struct actsim_lab *lab,
 	else
 		e = db_fail(lab, "cannot count keys");
 	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_admin_token(struct actsim_lab *lab,
+				  char out[ACTSIM_ADMIN_TOKEN_HEX])
+{
+	char *path = path_join(lab->dir, ADMIN_TOKEN), *text = NULL;
+	struct stat st;
+	actsim_err e;
+	size_t n;
+
+	if (path == NULL)
+		return ACTSIM_E_NOMEM;
+	if (stat(path, &st) != 0) {
+		e = lab_fail(lab, ACTSIM_E_NO_LAB, "lab '%s' has no admin token",
+			     lab->dir);
+	} else if ((st.st_mode & 077) != 0) {
+		e = lab_fail(lab, ACTSIM_E_PERMISSION,
+			     "admin token '%s' is readable by others (mode "
+			     "%04o): run 'chmod 600 %s'",
+			     path, (unsigned)(st.st_mode & 07777), path);
+	} else {
+		e = read_file(lab, ADMIN_TOKEN, &text);
+	}
+	free(path);
+	if (e != ACTSIM_OK)
+		return e;
+	n = strcspn(text, "\r\n");
+	if (n != 2 * ACTSIM_ADMIN_TOKEN_BYTES ||
+	    strspn(text, "0123456789abcdef") != n)
+		e = lab_fail(lab, ACTSIM_E_REALM, "lab '%s': damaged admin token",
+			     lab->dir);
+	else {
+		memcpy(out, text, n);
+		out[n] = '\0';
+	}
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
 	return e;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actsim/hwid.h"
+#include "actsim/time.h"
 #include "lab_internal.h"
 #include "../common/internal.h"
 
@@ -302,4 +303,185 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 	*prior = list;
 	*n = count;
 	return ACTSIM_OK;
+}
+
+actsim_err actsim_lab_block(struct actsim_lab *lab, const char *key,
+			    const char *reason, int64_t at)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, "INSERT OR IGNORE INTO blocks(key, reason, at) "
+			    "VALUES(?, ?, ?)",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot block a key");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_unblock(struct actsim_lab *lab, const char *key)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, "DELETE FROM blocks WHERE key = ?", &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot unblock a key");
+	else if (sqlite3_changes(lab->db) == 0)
+		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "key '%s' is not blocked",
+			     key);
+	sqlite3_finalize(st);
+	return e;
+}
+
+static json_t *column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? json_string((const char *)s) : json_null();
+}
+
+static json_t *column_time(sqlite3_stmt *st, int i)
+{
+	char buf[ACTSIM_TIME_TEXT_BYTES];
+
+	actsim_time_format(buf, sqlite3_column_int64(st, i));
+	return json_string(buf);
+}
+
+actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
+				      const char *product_key,
+				      const char *product_id, size_t limit,
+				      json_t **out)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*out = json_array();
+	e = db_prepare(lab,
+		       "SELECT id, key, product_id, installation_id,"
+		       " hardware_hash, confirmation_id, kind, at "
+		       "FROM activations WHERE result = 'OK'"
+		       " AND (?1 IS NULL OR key = ?1)"
+		       " AND (?2 IS NULL OR product_id = ?2) "
+		       "ORDER BY id LIMIT ?3",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	if (product_key != NULL)
+		sqlite3_bind_text(st, 1, product_key, -1, SQLITE_STATIC);
+	if (product_id != NULL)
+		sqlite3_bind_text(st, 2, product_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+			*out,
+			json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+				  "activation_id",
+				  (json_int_t)sqlite3_column_int64(st, 0),
+				  "product_key", column_text(st, 1),
+				  "product_id", column_text(st, 2),
+				  "installation_id", column_text(st, 3),
+				  "hardware_hash", column_text(st, 4),
+				  "confirmation_id", column_text(st, 5),
+				  "kind", column_text(st, 6), "at",
+				  column_time(st, 7)));
+	if (rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot list activations");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
+				       const char *product_id,
+				       const uint8_t *contact, size_t len,
+				       int64_t *id)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, "INSERT INTO registrations(at, product_id, contact)"
+			    " VALUES(?, ?, ?)",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, product_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, contact, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot store a registration");
+	else
+		*id = sqlite3_last_insert_rowid(lab->db);
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
+				  const char *method, const char *route,
+				  int status, int64_t latency_us)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, "INSERT INTO request_log(at, method, route, status,"
+			    " latency_us) VALUES(?, ?, ?, ?, ?)",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, route, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, status);
+	sqlite3_bind_int64(st, 5, latency_us);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot log a request");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
+				   json_t **out)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*out = json_array();
+	e = db_prepare(lab,
+		       "SELECT at, method, route, status, latency_us FROM "
+		       "(SELECT * FROM request_log ORDER BY id DESC LIMIT ?) "
+		       "ORDER BY id",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+			*out,
+			json_pack("{s:o,s:o,s:o,s:i,s:f}", "at",
+				  column_time(st, 0), "method",
+				  column_text(st, 1), "route",
+				  column_text(st, 2), "status",
+				  sqlite3_column_int(st, 3), "latency_ms",
+				  (double)sqlite3_column_int64(st, 4) / 1000.0));
+	if (rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot read the request log");
+	sqlite3_finalize(st);
+	return e;
+}
+
+actsim_err actsim_lab_reset(struct actsim_lab *lab)
+{
+	return db_exec(lab, "DELETE FROM activations; DELETE FROM blocks;"
+			    "DELETE FROM registrations; DELETE FROM request_log;");
 }

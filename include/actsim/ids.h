@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "actsim/catalog.h"
 #include "actsim/err.h"
 #include "actsim/pkey.h"
@@ -129,6 +131,13 @@ actsim_err actsim_cid_verify(const struct actsim_realm *r,
 			     const struct actsim_iid *iid,
 			     const struct actsim_cid *cid)
 	__attribute__((warn_unused_result));
+
+/* Error objects for malformed ID text, shared by every front end:
+ * {"code":"MALFORMED_INSTALLATION_ID" (or _CONFIRMATION_ID), "message",
+ * and "group" when one group's check digit fails, "position" for a bad
+ * character, "length" for a wrong count} (new reference). */
+json_t *actsim_iid_malformed_json(const struct actsim_id_diag *d);
+json_t *actsim_cid_malformed_json(const struct actsim_id_diag *d);
 
 #ifdef __cplusplus
 }

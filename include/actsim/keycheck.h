@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "actsim/catalog.h"
 #include "actsim/err.h"
 #include "actsim/pkey.h"
@@ -59,6 +61,17 @@ actsim_err actsim_key_check(const struct actsim_realm *realm,
 			    struct actsim_check_result *out,
 			    struct actsim_pkey_diag *diag)
 	__attribute__((warn_unused_result));
+
+/* The verdict as the JSON document `key check` and POST /v1/keys/validate
+ * return: {"valid","code","message","reason","key","channel_id","sku",
+ * "channel","platform","r2"} (new reference). */
+json_t *actsim_check_result_json(const struct actsim_check_result *r);
+
+/* The error object for malformed key text:
+ * {"code":"MALFORMED_KEY","message", and "position"+"character" or
+ * "length"} (new reference). */
+json_t *actsim_pkey_malformed_json(const char *text,
+				   const struct actsim_pkey_diag *d);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,9 @@
  *
  *   DIR/realm.json          public realm parameters (0644)
  *   DIR/realm-private.json  private keys (0600; refused if others can read)
- *   DIR/lab.db              SQLite, WAL: keys issued, lab metadata
+ *   DIR/admin-token         bearer token for admin routes (0600)
+ *   DIR/lab.db              SQLite, WAL: keys, machines, clock,
+ *                           activations, blocks, registrations, requests
  *
  * A handle is used by one thread at a time. Functions that fail leave a
  * message on the handle (actsim_lab_errmsg) and change nothing stored. */
@@ -33,8 +35,12 @@ extern "C" {
 
 struct actsim_lab;
 
+#define ACTSIM_ADMIN_TOKEN_BYTES 32
+#define ACTSIM_ADMIN_TOKEN_HEX (2 * ACTSIM_ADMIN_TOKEN_BYTES + 1)
+
 struct actsim_lab_init_opts {
 	uint8_t seed[ACTSIM_SEED_BYTES]; /* realm seed */
+	uint8_t admin_token[ACTSIM_ADMIN_TOKEN_BYTES]; /* random, by caller */
 	bool force;                      /* replace an existing lab */
 	const char *catalog_path;        /* NULL: the built-in catalog */
 };
@@ -85,6 +91,12 @@ struct actsim_lab_counts {
 
 actsim_err actsim_lab_counts(struct actsim_lab *lab,
 			     struct actsim_lab_counts *out)
+	__attribute__((warn_unused_result));
+
+/* The admin bearer token (64 hex digits). ACTSIM_E_PERMISSION when the
+ * file is readable by group or others. */
+actsim_err actsim_lab_admin_token(struct actsim_lab *lab,
+				  char out[ACTSIM_ADMIN_TOKEN_HEX])
 	__attribute__((warn_unused_result));
 
 /* ---- transactions: every command is one ---- */
@@ -157,6 +169,46 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 					 const char *installation_id,
 					 struct actsim_prior_activation **prior,
 					 size_t *n, bool *same_iid)
+	__attribute__((warn_unused_result));
+
+/* Blocks a key (kept as it is when already blocked). */
+actsim_err actsim_lab_block(struct actsim_lab *lab, const char *key,
+			    const char *reason, int64_t at)
+	__attribute__((warn_unused_result));
+/* ACTSIM_E_NOT_FOUND when the key was not blocked. */
+actsim_err actsim_lab_unblock(struct actsim_lab *lab, const char *key)
+	__attribute__((warn_unused_result));
+
+/* Granted activations (product_key and/or product_id may be NULL for
+ * all), oldest first, as {activation_id, product_key, product_id,
+ * installation_id, hardware_hash, confirmation_id, kind, at} objects; at
+ * most `limit`. */
+actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
+				      const char *product_key,
+				      const char *product_id, size_t limit,
+				      json_t **out)
+	__attribute__((warn_unused_result));
+
+/* Stores a registration; `contact` is already encrypted. */
+actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
+				       const char *product_id,
+				       const uint8_t *contact, size_t len,
+				       int64_t *id)
+	__attribute__((warn_unused_result));
+
+/* The request log: no personal data, only what was asked and how it
+ * went. */
+actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
+				  const char *method, const char *route,
+				  int status, int64_t latency_us)
+	__attribute__((warn_unused_result));
+actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
+				   json_t **out)
+	__attribute__((warn_unused_result));
+
+/* Drops activations, blocks, registrations and the request log; keeps
+ * the realm, keys, machines and the clock. */
+actsim_err actsim_lab_reset(struct actsim_lab *lab)
 	__attribute__((warn_unused_result));
 
 #ifdef __cplusplus

@@ -68,6 +68,13 @@ void actsim_realm_pkey_fingerprint(const struct actsim_realm *r,
 void actsim_realm_activation_fingerprint(const struct actsim_realm *r,
 					 char out[ACTSIM_FINGERPRINT_HEX]);
 
+/* Derives a 32-byte secret for one purpose from the realm's private part:
+ * H(tag, installation-ID key). ACTSIM_E_INVALID_ARG without the private
+ * part. Used for the registration cipher key. */
+actsim_err actsim_realm_derive_key(const struct actsim_realm *r,
+				   const char *tag, uint8_t out[32])
+	__attribute__((warn_unused_result));
+
 /* Frees the realm and wipes its private parts. NULL is a no-op. */
 void actsim_realm_free(struct actsim_realm *r);
 
