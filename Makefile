@@ -22,14 +22,18 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+# The front ends also speak HTTPS: server (libevent) and client (libcurl).
+FRONT_PKGS = libevent libevent_openssl libevent_pthreads libcurl
+FRONT_LIBS = $(shell pkg-config --libs $(FRONT_PKGS))
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 	-D_POSIX_C_SOURCE=200809L -DACTSIM_VERSION='"$(VERSION)"' \
-	-Iinclude $(PKG_CFLAGS) -MMD -MP
+	-Iinclude $(PKG_CFLAGS) $(shell pkg-config --cflags $(FRONT_PKGS)) \
+	-MMD -MP
 
 LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 	simulator/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
-CLI_SRC = $(wildcard cli/*.c)
+CLI_SRC = $(wildcard cli/*.c server/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -61,7 +65,7 @@ $(BUILD)/libactsim.so: $(LIB_OBJ)
 
 $(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libactsim.a \
-		$(PKG_LIBS)
+		$(PKG_LIBS) $(FRONT_LIBS)
 
 $(BUILD)/actsim.pc: Makefile
 	@mkdir -p $(BUILD)

@@ -1,0 +1,153 @@
+/* The clearinghouse's HTTP API without sockets: a route table, shared
+ * checks (method, body cap, admin token, JSON) and handlers that turn a
+ * request into a response. Database writes are handed back as deferred
+ * jobs so the server can commit many in one transaction; api_run_write
+ * runs one on its own for tests and fuzzing. */
+#ifndef ACTSIM_SERVER_API_H
+#define ACTSIM_SERVER_API_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "actsim/catalog.h"
+#include "actsim/lab.h"
+
+#define API_MAX_BODY_DEFAULT 4096
+#define API_MAX_FAULTS 16
+#define API_LIST_LIMIT 1000
+
+enum api_method {
+	API_GET = 1,
+	API_POST = 2,
+	API_PUT = 4,
+	API_DELETE = 8,
+	API_HEAD = 16,
+	API_OTHER = 32
+};
+
+struct api_request {
+	enum api_method method;
+	const char *path;  /* without the query */
+	const char *query; /* NULL or "a=b&c=d", still percent-encoded */
+	const char *body;
+	size_t body_len;
+	const char *authorization; /* the header's value, or NULL */
+};
+
+struct api_response {
+	int status;
+	json_t *doc;              /* JSON body, or NULL */
+	char *text;               /* other body (metrics), malloc'd */
+	const char *content_type; /* for text */
+	char allow[64];           /* Allow header for 405 */
+};
+
+struct api_env;
+
+/* A database write, run later inside a transaction with the lab clock's
+ * time `now`. */
+struct api_write {
+	int (*run)(struct api_env *env, struct actsim_lab *lab, int64_t now,
+		   void *arg, struct api_response *out);
+	void *arg;
+	void (*free)(void *arg);
+};
+
+enum fault_kind { FAULT_ERROR, FAULT_LATENCY, FAULT_RESET, FAULT_TIMEOUT };
+
+struct api_fault {
+	char route[64];
+	double probability;
+	enum fault_kind kind;
+	int status;
+	int latency_ms;
+};
+
+#define API_LATENCY_BUCKETS 12
+
+/* Counters for /metrics, shared by every worker. */
+struct api_metrics {
+	pthread_mutex_t lock;
+	struct metric_row {
+		char route[48];
+		int status;
+		uint64_t count;
+	} rows[128];
+	size_t nrows;
+	uint64_t activations[8]; /* by decision code, then invalid */
+	uint64_t buckets[API_LATENCY_BUCKETS + 1];
+	double latency_sum;
+	uint64_t latency_count;
+};
+
+/* What handlers share. Read-only after start, but for the locked parts. */
+struct api_env {
+	const struct actsim_catalog *cat;
+	char admin_token[ACTSIM_ADMIN_TOKEN_HEX];
+	uint8_t registration_key[32];
+	struct api_metrics metrics;
+	pthread_mutex_t fault_lock;
+	struct api_fault faults[API_MAX_FAULTS];
+	size_t nfaults;
+};
+
+struct api_route {
+	const char *method_name;
+	enum api_method method;
+	const char *path; /* a trailing '*' matches one more segment */
+	int (*handler)(struct api_env *env, struct actsim_lab *lab,
+		       const struct api_request *req, json_t *body,
+		       struct api_response *resp, struct api_write *write);
+	size_t max_body;
+	unsigned flags;
+};
+
+#define API_ADMIN 1u     /* needs the bearer token */
+#define API_JSON_BODY 2u /* the body must be a JSON object */
+
+enum { API_DONE = 0, API_DEFERRED = 1 };
+
+extern const struct api_route api_routes[];
+
+/* Sets up env (the token and registration key come from the lab). */
+actsim_err api_env_init(struct api_env *env, struct actsim_lab *lab,
+			const struct actsim_catalog *cat)
+	__attribute__((warn_unused_result));
+void api_env_release(struct api_env *env);
+
+/* The route a request matches: its pattern for metrics and faults
+ * (such as "/v1/admin/blocks/{key}" written with a star), or
+ * "unmatched". */
+const char *api_route_name(const struct api_request *req);
+
+/* Handles a request. `lab` is this thread's own connection, for reads.
+ * Returns API_DONE with resp filled, or API_DEFERRED with write filled
+ * (resp untouched). */
+int api_handle(struct api_env *env, struct actsim_lab *lab,
+	       const struct api_request *req, struct api_response *resp,
+	       struct api_write *write);
+
+/* Runs one deferred write in its own transaction (tests, fuzzing, and a
+ * server with batching off). */
+void api_run_write(struct api_env *env, struct actsim_lab *lab,
+		   struct api_write *write, struct api_response *resp);
+
+/* An error response {"error":{"code","message"}}. */
+void api_error(struct api_response *resp, int status, const char *code,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+void api_response_release(struct api_response *resp);
+
+/* Counts a finished request for /metrics. */
+void api_metrics_observe(struct api_metrics *m, const char *route, int status,
+			 double seconds);
+
+/* Picks the fault to inject for a route, if any (roll in [0, 1)). */
+bool api_fault_pick(struct api_env *env, const char *route, double roll,
+		    struct api_fault *out);
+
+#endif
