@@ -53,6 +53,11 @@ const struct cli_command cli_commands[] = {
 	  "actsim cid issue IID\n"
 	  "   or: actsim cid verify IID CID",
 	  "issue (lab clearinghouse) or verify a confirmation ID" },
+	{ "server", cmd_server,
+	  "actsim server [--listen ADDR:PORT] [--threads N] "
+	  "[--cert FILE --key FILE]\n"
+	  "   or: actsim server --routes",
+	  "run the HTTPS clearinghouse (default 127.0.0.1:8443)" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -1,0 +1,107 @@
+/* actsim server: the HTTPS clearinghouse in the foreground. */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../server/api.h"
+#include "../server/server.h"
+#include "../common/banned.h"
+
+static void routes_text(const json_t *doc, FILE *out)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(doc, "routes"), i, r)
+		fprintf(out, "%-7s %s%s\n",
+			json_string_value(json_object_get(r, "method")),
+			json_string_value(json_object_get(r, "path")),
+			json_is_true(json_object_get(r, "admin")) ? "  (admin)" :
+								    "");
+}
+
+/* The route table as data: docs and tests compare it with openapi.yaml. */
+static int list_routes(struct cli_result *res)
+{
+	json_t *list = json_array();
+
+	for (const struct api_route *r = api_routes; r->path != NULL; r++)
+		json_array_append_new(
+			list, json_pack("{s:s,s:s,s:b,s:I}", "method",
+					r->method_name, "path", r->path,
+					"admin", (r->flags & API_ADMIN) != 0,
+					"max_body",
+					(json_int_t)(r->max_body ?
+							     r->max_body :
+							     API_MAX_BODY_DEFAULT)));
+	res->doc = json_pack("{s:o}", "routes", list);
+	res->text = routes_text;
+	return CLI_OK;
+}
+
+int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
+	       struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "routes", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_opts o;
+	unsigned long long threads = 0;
+	char err[1024] = "";
+	int c, status;
+
+	memset(&o, 0, sizeof o);
+	o.lab_dir = ctx->lab_dir;
+	o.catalog_path = ctx->catalog_path;
+	o.listen = "127.0.0.1:8443";
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 't':
+			if (!cli_parse_u64(optarg, 1, 32, &threads))
+				return cli_usage(res, "server",
+						 "--threads takes 1 to 32, not "
+						 "'%s'",
+						 optarg);
+			break;
+		case 'c':
+			o.cert_file = optarg;
+			break;
+		case 'k':
+			o.key_file = optarg;
+			break;
+		case 'r':
+			return list_routes(res);
+		default:
+			return cli_usage(res, "server",
+					 "server: unknown or incomplete option "
+					 "'%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(res, "server", "server: unexpected argument "
+						"'%s'",
+				 argv[optind]);
+	if ((o.cert_file == NULL) != (o.key_file == NULL))
+		return cli_usage(res, "server", "--cert and --key go together");
+	o.threads = (unsigned)threads;
+	status = server_run(&o, err, sizeof err);
+	if (status == 2)
+		return cli_usage(res, "server", "%s", err);
+	if (status != 0) {
+		cli_error(res, status, "SERVER_FAILED", "%s", err);
+		return status;
+	}
+	res->doc = json_pack("{s:b}", "stopped", 1);
+	res->text = NULL;
+	res->status = 0;
+	return 0;
+}

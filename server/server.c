@@ -1,0 +1,843 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <openssl/crypto.h>
+
+#include "actsim/lab.h"
+#include "api.h"
+#include "server.h"
+#include "tls.h"
+#include "../common/banned.h"
+
+#define MAX_WORKERS 32
+#define BATCH_MAX 256
+#define STOP_GRACE_SECONDS 5
+#define HOLD_SECONDS 30 /* a "timeout" fault holds the request this long */
+
+struct worker;
+
+/* A request waiting for the writer, or a request-log entry. */
+struct pending {
+	struct pending *next;
+	struct worker *w; /* NULL: a log entry, nobody to answer */
+	struct evhttp_request *req;
+	struct api_write write;
+	struct api_response resp;
+	const char *route;
+	char method[8];
+	int status; /* log entries */
+	double start;
+};
+
+struct worker {
+	struct server *srv;
+	pthread_t thread;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct actsim_lab *lab;
+	struct event *wake;
+	pthread_mutex_t lock;
+	struct pending *done;
+	bool stop_requested;
+	bool stopping;
+	int outstanding;
+	uint64_t rng;
+};
+
+struct server {
+	struct api_env env;
+	bool env_ready;
+	struct actsim_catalog *cat;
+	SSL_CTX *ssl;
+	int fd;
+	char url[128];
+	char lab_dir[4096];
+	struct worker workers[MAX_WORKERS];
+	unsigned nworkers;
+	pthread_t writer;
+	bool writer_started;
+	struct actsim_lab *wlab;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct pending *qhead, *qtail;
+	bool qstop;
+};
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: fault rolls need speed, not secrecy. */
+static double roll(struct worker *w)
+{
+	w->rng ^= w->rng >> 12;
+	w->rng ^= w->rng << 25;
+	w->rng ^= w->rng >> 27;
+	return (double)((w->rng * UINT64_C(2685821657736338717)) >> 11) /
+	       9007199254740992.0;
+}
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	default:
+		return "OTHER";
+	}
+}
+
+static enum api_method api_method_of(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return API_GET;
+	case EVHTTP_REQ_POST:
+		return API_POST;
+	case EVHTTP_REQ_PUT:
+		return API_PUT;
+	case EVHTTP_REQ_DELETE:
+		return API_DELETE;
+	case EVHTTP_REQ_HEAD:
+		return API_HEAD;
+	default:
+		return API_OTHER;
+	}
+}
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* ---- the writer: batches of deferred writes, one commit each ---- */
+
+static void enqueue(struct server *s, struct pending *p)
+{
+	pthread_mutex_lock(&s->qlock);
+	p->next = NULL;
+	if (s->qtail != NULL)
+		s->qtail->next = p;
+	else
+		s->qhead = p;
+	s->qtail = p;
+	pthread_cond_signal(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+}
+
+static void deliver(struct pending *p)
+{
+	struct worker *w = p->w;
+
+	pthread_mutex_lock(&w->lock);
+	p->next = w->done;
+	w->done = p;
+	pthread_mutex_unlock(&w->lock);
+	event_active(w->wake, EV_READ, 0);
+}
+
+static void commit_batch(struct server *s, struct pending *batch)
+{
+	struct pending *p, *next;
+	bool failed;
+	int64_t now = 0;
+
+	failed = actsim_lab_begin(s->wlab, true) != ACTSIM_OK ||
+		 actsim_lab_clock_get(s->wlab, &now) != ACTSIM_OK;
+	for (p = batch; p != NULL && !failed; p = p->next) {
+		if (p->w == NULL)
+			failed = actsim_lab_request_add(
+					 s->wlab, now, p->method, p->route,
+					 p->status,
+					 (int64_t)(p->start * 1e6)) != ACTSIM_OK;
+		else
+			failed = p->write.run(&s->env, s->wlab, now,
+					      p->write.arg, &p->resp) != 0;
+	}
+	/* Nothing is answered before the commit: an acknowledged write is
+	 * on disk (synchronous=FULL). */
+	if (!failed && actsim_lab_commit(s->wlab) != ACTSIM_OK)
+		failed = true;
+	if (failed)
+		actsim_lab_rollback(s->wlab);
+	for (p = batch; p != NULL; p = next) {
+		next = p->next;
+		if (p->write.free != NULL)
+			p->write.free(p->write.arg);
+		memset(&p->write, 0, sizeof p->write);
+		if (p->w == NULL) {
+			free(p);
+			continue;
+		}
+		if (failed) {
+			api_response_release(&p->resp);
+			api_error(&p->resp, 500, "INTERNAL",
+				  "the lab database failed; nothing was "
+				  "recorded");
+		}
+		deliver(p);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct server *s = arg;
+
+	for (;;) {
+		struct pending *batch, *p;
+		int n = 1;
+
+		pthread_mutex_lock(&s->qlock);
+		while (s->qhead == NULL && !s->qstop)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		if (s->qhead == NULL) {
+			pthread_mutex_unlock(&s->qlock);
+			return NULL;
+		}
+		batch = p = s->qhead;
+		while (p->next != NULL && n < BATCH_MAX) {
+			p = p->next;
+			n++;
+		}
+		s->qhead = p->next;
+		if (s->qhead == NULL)
+			s->qtail = NULL;
+		p->next = NULL;
+		pthread_mutex_unlock(&s->qlock);
+		commit_batch(s, batch);
+	}
+}
+
+/* ---- workers ---- */
+
+static void send_response(struct evhttp_request *req,
+			  const struct api_response *resp)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char *json = NULL;
+
+	if (resp->text != NULL) {
+		evhttp_add_header(h, "Content-Type", resp->content_type);
+		evbuffer_add(buf, resp->text, strlen(resp->text));
+	} else if (resp->doc != NULL) {
+		json = json_dumps(resp->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		evhttp_add_header(h, "Content-Type", "application/json");
+		if (json != NULL) {
+			evbuffer_add(buf, json, strlen(json));
+			evbuffer_add(buf, "\n", 1);
+		}
+	}
+	if (resp->allow[0] != '\0')
+		evhttp_add_header(h, "Allow", resp->allow);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_send_reply(req, resp->status, reason_phrase(resp->status), buf);
+	evbuffer_free(buf);
+	free(json);
+}
+
+static void log_request(struct server *s, const char *method,
+			const char *route, int status, double seconds)
+{
+	struct pending *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return;
+	snprintf(p->method, sizeof p->method, "%s", method);
+	p->route = route;
+	p->status = status;
+	p->start = seconds; /* the latency, for log entries */
+	enqueue(s, p);
+}
+
+static void request_done(struct worker *w, const char *method,
+			 const char *route, int status, double start)
+{
+	double secs = now_seconds() - start;
+
+	api_metrics_observe(&w->srv->env.metrics, route, status, secs);
+	log_request(w->srv, method, route, status, secs);
+	w->outstanding--;
+	if (w->stopping && w->outstanding == 0)
+		event_base_loopexit(w->base, NULL);
+}
+
+static void finish(struct worker *w, struct evhttp_request *req,
+		   struct api_response *resp, const char *method,
+		   const char *route, double start)
+{
+	int status = resp->status;
+
+	send_response(req, resp);
+	api_response_release(resp);
+	request_done(w, method, route, status, start);
+}
+
+/* Drops the connection with a TCP reset: what the "reset" fault does. */
+static void reset_connection(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c) :
+				      NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	struct linger lg = { 1, 0 };
+	struct evbuffer *empty = evbuffer_new();
+
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		shutdown(fd, SHUT_RDWR);
+	}
+	/* libevent frees the request when the write fails. */
+	evhttp_send_reply(req, 503, "Reset", empty);
+	evbuffer_free(empty);
+}
+
+static void build_request(struct evhttp_request *req, struct api_request *ar)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	memset(ar, 0, sizeof *ar);
+	ar->method = api_method_of(evhttp_request_get_command(req));
+	ar->path = path != NULL && path[0] != '\0' ? path : "/";
+	ar->query = uri ? evhttp_uri_get_query(uri) : NULL;
+	ar->body_len = evbuffer_get_length(in);
+	ar->body = ar->body_len ? (const char *)evbuffer_pullup(in, -1) : "";
+	ar->authorization = evhttp_find_header(
+		evhttp_request_get_input_headers(req), "Authorization");
+}
+
+static void process(struct worker *w, struct evhttp_request *req,
+		    double start)
+{
+	struct api_request ar;
+	struct api_response resp;
+	struct api_write write;
+	const char *route;
+
+	build_request(req, &ar);
+	route = api_route_name(&ar);
+	memset(&resp, 0, sizeof resp);
+	if (api_handle(&w->srv->env, w->lab, &ar, &resp, &write) ==
+	    API_DEFERRED) {
+		struct pending *p = calloc(1, sizeof *p);
+
+		if (p == NULL) {
+			if (write.free != NULL)
+				write.free(write.arg);
+			api_error(&resp, 500, "INTERNAL", "out of memory");
+		} else {
+			p->w = w;
+			p->req = req;
+			p->write = write;
+			p->route = route;
+			p->start = start;
+			snprintf(p->method, sizeof p->method, "%s",
+				 method_name(evhttp_request_get_command(req)));
+			enqueue(w->srv, p);
+			return;
+		}
+	}
+	finish(w, req, &resp, method_name(evhttp_request_get_command(req)),
+	       route, start);
+}
+
+struct delayed {
+	struct worker *w;
+	struct evhttp_request *req;
+	struct event *ev;
+	double start;
+	bool reset;
+	const char *route;
+};
+
+static void on_delayed(evutil_socket_t fd, short what, void *arg)
+{
+	struct delayed *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->reset) {
+		reset_connection(d->req);
+		request_done(d->w, method_name(evhttp_request_get_command(
+					   d->req)),
+			     d->route, 0, d->start);
+	} else {
+		process(d->w, d->req, d->start);
+	}
+	event_free(d->ev);
+	free(d);
+}
+
+static void delay(struct worker *w, struct evhttp_request *req, double start,
+		  const char *route, int ms, bool reset)
+{
+	struct delayed *d = calloc(1, sizeof *d);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (d == NULL || (d->ev = evtimer_new(w->base, on_delayed, d)) == NULL) {
+		free(d);
+		process(w, req, start);
+		return;
+	}
+	d->w = w;
+	d->req = req;
+	d->start = start;
+	d->reset = reset;
+	d->route = route;
+	evtimer_add(d->ev, &tv);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct worker *w = arg;
+	double start = now_seconds();
+	struct api_request ar;
+	struct api_response resp;
+	struct api_fault f;
+	const char *route;
+
+	w->outstanding++;
+	build_request(req, &ar);
+	route = api_route_name(&ar);
+	if (!api_fault_pick(&w->srv->env, route, roll(w), &f)) {
+		process(w, req, start);
+		return;
+	}
+	switch (f.kind) {
+	case FAULT_ERROR:
+		memset(&resp, 0, sizeof resp);
+		api_error(&resp, f.status, "FAULT_INJECTED",
+			  "fault injected by the lab administrator");
+		finish(w, req, &resp,
+		       method_name(evhttp_request_get_command(req)), route,
+		       start);
+		break;
+	case FAULT_LATENCY:
+		delay(w, req, start, route, f.latency_ms, false);
+		break;
+	case FAULT_RESET:
+		reset_connection(req);
+		request_done(w, method_name(evhttp_request_get_command(req)),
+			     route, 0, start);
+		break;
+	case FAULT_TIMEOUT:
+		delay(w, req, start, route,
+		      f.latency_ms > 0 ? f.latency_ms : HOLD_SECONDS * 1000,
+		      true);
+		break;
+	}
+}
+
+/* Results from the writer, and the stop request. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct pending *list, *p;
+	bool stop;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->lock);
+	list = w->done;
+	w->done = NULL;
+	stop = w->stop_requested && !w->stopping;
+	pthread_mutex_unlock(&w->lock);
+	while ((p = list) != NULL) {
+		list = p->next;
+		finish(w, p->req, &p->resp, p->method, p->route, p->start);
+		free(p);
+	}
+	if (stop) {
+		struct timeval grace = { STOP_GRACE_SECONDS, 0 };
+
+		w->stopping = true;
+		if (w->bound != NULL)
+			evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+		if (w->outstanding == 0)
+			event_base_loopexit(w->base, NULL);
+		else
+			event_base_loopexit(w->base, &grace);
+	}
+}
+
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+	struct server *s = arg;
+	SSL *ssl = SSL_new(s->ssl);
+	struct bufferevent *bev;
+
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+					     BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static int worker_init(struct server *s, struct worker *w, unsigned i,
+		       char *err, size_t cap)
+{
+	w->srv = s;
+	w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20) ^
+		 ((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15)) ^ 1;
+	pthread_mutex_init(&w->lock, NULL);
+	if (actsim_lab_open(&w->lab, s->lab_dir, true) != ACTSIM_OK) {
+		snprintf(err, cap, "%s", actsim_lab_errmsg(w->lab));
+		return -1;
+	}
+	w->base = event_base_new();
+	w->http = w->base ? evhttp_new(w->base) : NULL;
+	w->wake = w->base ? event_new(w->base, -1, 0, on_wake, w) : NULL;
+	if (w->http == NULL || w->wake == NULL) {
+		snprintf(err, cap, "cannot set up the event loop");
+		return -1;
+	}
+	evhttp_set_bevcb(w->http, make_bev, s);
+	evhttp_set_gencb(w->http, on_request, w);
+	evhttp_set_timeout(w->http, 30);
+	evhttp_set_max_headers_size(w->http, 8192);
+	evhttp_set_max_body_size(w->http, 65536);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+						    EVHTTP_REQ_PUT |
+						    EVHTTP_REQ_DELETE |
+						    EVHTTP_REQ_HEAD |
+						    EVHTTP_REQ_PATCH |
+						    EVHTTP_REQ_OPTIONS);
+	w->bound = evhttp_accept_socket_with_handle(w->http, s->fd);
+	if (w->bound == NULL) {
+		snprintf(err, cap, "cannot accept on the listening socket");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- listening socket ---- */
+
+static int parse_listen(const char *spec, char *host, size_t hcap,
+			char *port, size_t pcap)
+{
+	const char *colon;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (end == NULL || end[1] != ':')
+			return -1;
+		snprintf(host, hcap, "%.*s", (int)(end - spec - 1), spec + 1);
+		colon = end + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL)
+			return -1;
+		snprintf(host, hcap, "%.*s", (int)(colon - spec), spec);
+	}
+	snprintf(port, pcap, "%s", colon + 1);
+	if (host[0] == '\0' || port[0] == '\0' ||
+	    strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    strtol(port, NULL, 10) > 65535)
+		return -1;
+	return 0;
+}
+
+static int open_listener(struct server *s, const char *spec, char *err,
+			 size_t cap, int *status)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char host[256], port[16], shown[300], sport[16];
+	int one = 1, fd;
+
+	if (parse_listen(spec, host, sizeof host, port, sizeof port) != 0) {
+		snprintf(err, cap, "--listen takes ADDR:PORT (such as "
+				   "127.0.0.1:8443 or [::1]:0), not '%s'",
+			 spec);
+		*status = 2;
+		return -1;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL) {
+		snprintf(err, cap, "--listen: '%s' is not a numeric address",
+			 host);
+		*status = 2;
+		return -1;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+	    evutil_make_socket_nonblocking(fd) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		snprintf(err, cap, "cannot listen on %s: %s", spec,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		*status = 3;
+		return -1;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, shown, sizeof shown, sport,
+			sizeof sport, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(sport, sizeof sport, "%s", port);
+	snprintf(s->url, sizeof s->url,
+		 ss.ss_family == AF_INET6 ? "https://[%s]:%s" : "https://%s:%s",
+		 host, sport);
+	freeaddrinfo(ai);
+	s->fd = fd;
+	return 0;
+}
+
+/* DIR/server.json tells `machine activate --online` where to go. */
+static void write_server_file(const struct server *s)
+{
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return;
+	fprintf(f, "{\"url\": \"%s\", \"pid\": %ld}\n", s->url, (long)getpid());
+	fclose(f);
+}
+
+static void remove_server_file(const struct server *s)
+{
+	char path[4200];
+
+	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
+	unlink(path);
+}
+
+const char *server_url(const struct server *s)
+{
+	return s->url;
+}
+
+static void server_free(struct server *s)
+{
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+		struct pending *p;
+
+		while ((p = w->done) != NULL) {
+			w->done = p->next;
+			api_response_release(&p->resp);
+			free(p);
+		}
+		if (w->wake)
+			event_free(w->wake);
+		if (w->http)
+			evhttp_free(w->http);
+		if (w->base)
+			event_base_free(w->base);
+		actsim_lab_close(w->lab);
+		pthread_mutex_destroy(&w->lock);
+	}
+	actsim_lab_close(s->wlab);
+	if (s->fd >= 0)
+		close(s->fd);
+	SSL_CTX_free(s->ssl);
+	if (s->env_ready)
+		api_env_release(&s->env);
+	actsim_catalog_free(s->cat);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qcond);
+	free(s);
+}
+
+struct server *server_start(const struct server_opts *o, char *err,
+			    size_t cap, int *status)
+{
+	struct server *s = calloc(1, sizeof *s);
+	char cert[4200], key[4200];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = o->threads ? o->threads :
+			   (cores > 0 ? (unsigned)cores : 1);
+	actsim_err e;
+
+	*status = 3;
+	if (s == NULL) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	s->fd = -1;
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	snprintf(s->lab_dir, sizeof s->lab_dir, "%s", o->lab_dir);
+	if (threads > MAX_WORKERS)
+		threads = MAX_WORKERS;
+	evthread_use_pthreads();
+	signal(SIGPIPE, SIG_IGN);
+
+	e = actsim_lab_open(&s->wlab, o->lab_dir, true);
+	if (e == ACTSIM_OK)
+		e = o->catalog_path ?
+			    actsim_catalog_load_file(&s->cat, o->catalog_path,
+						     err, cap) :
+			    actsim_lab_catalog(s->wlab, &s->cat);
+	if (e == ACTSIM_OK) {
+		e = api_env_init(&s->env, s->wlab, s->cat);
+		s->env_ready = e == ACTSIM_OK;
+	}
+	if (e != ACTSIM_OK) {
+		if (err[0] == '\0' || o->catalog_path == NULL)
+			snprintf(err, cap, "%s", actsim_lab_errmsg(s->wlab));
+		goto fail;
+	}
+	if (o->cert_file != NULL) {
+		snprintf(cert, sizeof cert, "%s", o->cert_file);
+		snprintf(key, sizeof key, "%s",
+			 o->key_file ? o->key_file : o->cert_file);
+	} else {
+		if (tls_ensure_lab_certs(o->lab_dir, err, cap) != 0)
+			goto fail;
+		snprintf(cert, sizeof cert, "%s/tls/server.pem", o->lab_dir);
+		snprintf(key, sizeof key, "%s/tls/server-key.pem", o->lab_dir);
+	}
+	s->ssl = tls_server_ctx(cert, key, err, cap);
+	if (s->ssl == NULL ||
+	    open_listener(s, o->listen ? o->listen : "127.0.0.1:8443", err,
+			  cap, status) != 0)
+		goto fail;
+	for (unsigned i = 0; i < threads; i++) {
+		if (worker_init(s, &s->workers[i], i, err, cap) != 0) {
+			s->nworkers = i + 1;
+			goto fail;
+		}
+		s->nworkers = i + 1;
+	}
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+		snprintf(err, cap, "cannot start the writer thread");
+		goto fail;
+	}
+	s->writer_started = true;
+	for (unsigned i = 0; i < s->nworkers; i++)
+		if (pthread_create(&s->workers[i].thread, NULL, worker_main,
+				   &s->workers[i]) != 0) {
+			snprintf(err, cap, "cannot start worker threads");
+			s->nworkers = i;
+			server_stop(s);
+			return NULL;
+		}
+	write_server_file(s);
+	*status = 0;
+	return s;
+fail:
+	if (s->writer_started) {
+		pthread_mutex_lock(&s->qlock);
+		s->qstop = true;
+		pthread_cond_signal(&s->qcond);
+		pthread_mutex_unlock(&s->qlock);
+		pthread_join(s->writer, NULL);
+	}
+	server_free(s);
+	return NULL;
+}
+
+void server_stop(struct server *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		struct worker *w = &s->workers[i];
+
+		pthread_mutex_lock(&w->lock);
+		w->stop_requested = true;
+		pthread_mutex_unlock(&w->lock);
+		event_active(w->wake, EV_READ, 0);
+	}
+	for (unsigned i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i].thread, NULL);
+	pthread_mutex_lock(&s->qlock);
+	s->qstop = true;
+	pthread_cond_signal(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	if (s->writer_started)
+		pthread_join(s->writer, NULL);
+	remove_server_file(s);
+	server_free(s);
+}
+
+int server_run(const struct server_opts *o, char *err, size_t cap)
+{
+	sigset_t set;
+	struct server *s;
+	int sig = 0, status;
+
+	/* Every thread inherits the blocked signals; only sigwait sees
+	 * them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	s = server_start(o, err, cap, &status);
+	if (s == NULL)
+		return status;
+	printf("listening on %s\n", server_url(s));
+	fflush(stdout);
+	sigwait(&set, &sig);
+	server_stop(s);
+	fprintf(stderr, "actsim: server stopped (signal %d)\n", sig);
+	return 0;
+}
