@@ -172,5 +172,7 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		struct cli_result *res);
 int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	       struct cli_result *res);
+int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res);
 
 #endif

@@ -127,7 +127,8 @@ static int cid_issue(struct cli_ctx *ctx, const char *arg,
 		e = actsim_lab_clock_get(lab, &now);
 		if (e == ACTSIM_OK)
 			e = actsim_clearinghouse_activate(lab, cat, &iid,
-							  "local", now, &r);
+							  "local", false, now,
+							  &r);
 		if (e == ACTSIM_E_INVALID_IID)
 			rc = cli_lib_error(res, e,
 					   "not an installation ID of a key "

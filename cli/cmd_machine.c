@@ -8,6 +8,7 @@
 #include "actsim/machine.h"
 #include "actsim/time.h"
 #include "cli.h"
+#include "http_client.h"
 #include "../common/banned.h"
 
 /* What every subcommand has open. */
@@ -592,16 +593,129 @@ static int accept_cid(struct session *s, struct actsim_machine *m,
 	return CLI_OK;
 }
 
+/* The Internet road failed: say so and give the telephone number for the
+ * machine's country (seed 001: "if activating over the internet fails,
+ * you can call"). */
+static int online_failed(struct session *s, const struct actsim_machine *m,
+			 const char *why, struct cli_result *res)
+{
+	const char *phone = actsim_catalog_phone(s->cat, m->country);
+	json_t *err;
+
+	err = cli_error(res, CLI_NEGATIVE, "ONLINE_ACTIVATION_FAILED",
+			"activation over the Internet failed (%s). You can "
+			"activate by telephone: call %s (%s)",
+			why, phone != NULL ? phone : "your local number",
+			m->country);
+	json_object_set_new(err, "phone", phone ? json_string(phone) :
+						  json_null());
+	json_object_set_new(err, "country", json_string(m->country));
+	return CLI_NEGATIVE;
+}
+
+/* --online: the machine's IID goes to the clearinghouse over HTTPS. The
+ * lab is not locked during the call: the server writes to it too. */
+static int activate_online(struct cli_ctx *ctx, const char *name,
+			   const char *url, bool insecure,
+			   struct cli_result *res)
+{
+	struct session s;
+	struct actsim_machine m;
+	struct actsim_iid iid, again;
+	struct http_call call;
+	char iid_text[ACTSIM_IID_TEXT_BYTES], base[512], endpoint[600];
+	char ca[4200], body[160], why[1024];
+	json_t *doc = NULL;
+	const char *cid;
+	int rc;
+
+	rc = open_session(ctx, &s, false, res);
+	if (rc != 0)
+		return rc;
+	rc = load(&s, name, &m, res);
+	if (rc == 0 && actsim_machine_iid(s.lab, &m, &iid) != ACTSIM_OK)
+		rc = cli_lib_error(res, ACTSIM_E_CRYPTO, NULL);
+	rc = close_session(&s, rc, res);
+	if (rc != 0)
+		return rc;
+	actsim_iid_format(iid_text, &iid);
+	if (url != NULL)
+		snprintf(base, sizeof base, "%s", url);
+	else
+		http_lab_url(ctx->lab_dir, base, sizeof base);
+	snprintf(endpoint, sizeof endpoint, "%s/v1/activations", base);
+	snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
+	snprintf(body, sizeof body, "{\"installation_id\":\"%s\"}", iid_text);
+	memset(&call, 0, sizeof call);
+	call.method = "POST";
+	call.url = endpoint;
+	call.body = body;
+	call.ca_file = ca;
+	call.insecure = insecure;
+	call.timeout_ms = 10000;
+	http_call(&call);
+	if (call.status != 0)
+		doc = json_loads(call.response, 0, NULL);
+
+	rc = open_session(ctx, &s, true, res);
+	if (rc != 0)
+		goto out;
+	rc = load(&s, name, &m, res);
+	if (rc != 0)
+		goto close;
+	if (call.status == 0 || call.status >= 500) {
+		if (call.status == 0)
+			snprintf(why, sizeof why, "%s: %s", base, call.error);
+		else
+			snprintf(why, sizeof why, "%s answered %ld", base,
+				 call.status);
+		rc = online_failed(&s, &m, why, res);
+		goto close;
+	}
+	if (call.status != 200) {
+		json_t *e = json_object_get(doc, "error");
+
+		if (!json_is_object(e)) {
+			snprintf(why, sizeof why, "%s answered %ld", base,
+				 call.status);
+			rc = online_failed(&s, &m, why, res);
+		} else {
+			cli_set_error(res, CLI_NEGATIVE, json_incref(e));
+			rc = CLI_NEGATIVE;
+		}
+		goto close;
+	}
+	cid = json_string_value(json_object_get(doc, "confirmation_id"));
+	if (actsim_machine_iid(s.lab, &m, &again) != ACTSIM_OK ||
+	    memcmp(iid.value, again.value, sizeof iid.value) != 0) {
+		cli_error(res, CLI_NEGATIVE, "HARDWARE_CHANGED",
+			  "the machine's hardware changed during activation; "
+			  "try again");
+		rc = CLI_NEGATIVE;
+		goto close;
+	}
+	rc = accept_cid(&s, &m, &iid, cid != NULL ? cid : "", "online", res);
+close:
+	rc = close_session(&s, rc, res);
+out:
+	json_decref(doc);
+	free(call.response);
+	return rc;
+}
+
 static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 			    struct cli_result *res)
 {
 	static const struct option opts[] = {
 		{ "local", no_argument, NULL, 'l' },
+		{ "online", no_argument, NULL, 'o' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "insecure", no_argument, NULL, 'k' },
 		{ "cid", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cid = NULL;
-	bool local = false;
+	const char *cid = NULL, *url = NULL;
+	bool local = false, online = false, insecure = false;
 	struct actsim_clearing_result r;
 	struct actsim_machine m;
 	struct actsim_iid iid;
@@ -612,6 +726,12 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'l')
 			local = true;
+		else if (c == 'o')
+			online = true;
+		else if (c == 'u')
+			url = optarg;
+		else if (c == 'k')
+			insecure = true;
 		else if (c == 'c')
 			cid = optarg;
 		else
@@ -620,10 +740,19 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 					 "incomplete option '%s'",
 					 argv[optind - 1]);
 	}
-	if (argc - optind != 1 || local == (cid != NULL))
+	if (argc - optind != 1 || local + online + (cid != NULL) != 1)
 		return cli_usage(res, "machine",
 				 "machine activate needs NAME and one of "
-				 "--local or --cid CID");
+				 "--local, --online or --cid CID");
+	if ((url != NULL || insecure) && !online)
+		return cli_usage(res, "machine",
+				 "--url and --insecure go with --online");
+	if (url != NULL && strncmp(url, "https://", 8) != 0)
+		return cli_usage(res, "machine",
+				 "--url must be an https:// URL, not '%s'",
+				 url);
+	if (online)
+		return activate_online(ctx, argv[optind], url, insecure, res);
 	rc = open_session(ctx, &s, true, res);
 	if (rc != 0)
 		return rc;
@@ -635,7 +764,7 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	if (rc == 0 && local) {
 		e = actsim_clearinghouse_activate(s.lab, s.cat, &iid, "local",
-						  s.now, &r);
+						  false, s.now, &r);
 		if (e != ACTSIM_OK)
 			rc = cli_lib_error(res, e, actsim_lab_errmsg(s.lab));
 		else if (r.decision.code != ACTSIM_DECISION_GRANTED)

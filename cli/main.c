@@ -45,7 +45,8 @@ const struct cli_command cli_commands[] = {
 	  "   or: actsim machine hw NAME --profile PROFILE | --replace "
 	  "FIELD[,FIELD...]\n"
 	  "   or: actsim machine iid NAME\n"
-	  "   or: actsim machine activate NAME --local | --cid CID",
+	  "   or: actsim machine activate NAME --local | --cid CID |\n"
+	  "                               --online [--url URL] [--insecure]",
 	  "simulated servers: install, log on, change hardware, activate" },
 	{ "iid", cmd_iid, "actsim iid decode IID",
 	  "decode an installation ID" },
@@ -53,6 +54,11 @@ const struct cli_command cli_commands[] = {
 	  "actsim cid issue IID\n"
 	  "   or: actsim cid verify IID CID",
 	  "issue (lab clearinghouse) or verify a confirmation ID" },
+	{ "phone", cmd_phone,
+	  "actsim phone [--batch] [--country CC]\n"
+	  "   or: actsim phone --iid IID [--single-computer yes|no] "
+	  "[--country CC]",
+	  "activate by telephone: the operator dialogue" },
 	{ "server", cmd_server,
 	  "actsim server [--listen ADDR:PORT] [--threads N] "
 	  "[--cert FILE --key FILE]\n"

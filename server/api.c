@@ -232,7 +232,7 @@ static int run_activation(struct api_env *env, struct actsim_lab *lab,
 	};
 
 	e = actsim_clearinghouse_activate(lab, env->cat, &job->iid, "online",
-					  now, &r);
+					  false, now, &r);
 	if (e == ACTSIM_E_INVALID_IID) {
 		count_activation(env, "INVALID_INSTALLATION_ID");
 		api_error(out, 400, "INVALID_INSTALLATION_ID",

@@ -31,7 +31,8 @@ static actsim_err find_key(struct actsim_lab *lab,
 actsim_err actsim_clearinghouse_activate(struct actsim_lab *lab,
 					 const struct actsim_catalog *cat,
 					 const struct actsim_iid *iid,
-					 const char *kind, int64_t now,
+					 const char *kind, bool transfer,
+					 int64_t now,
 					 struct actsim_clearing_result *out)
 {
 	const struct actsim_keyconfig *cfg;
@@ -73,6 +74,15 @@ actsim_err actsim_clearinghouse_activate(struct actsim_lab *lab,
 	actsim_policy_decide(rules, blocked, same_iid, prior, n,
 			     out->plain.hardware_hash, now, &out->decision);
 	free(prior);
+	if (transfer && out->decision.code == ACTSIM_DECISION_TOO_MANY) {
+		out->decision.code = ACTSIM_DECISION_GRANTED;
+		out->decision.code_name = "OK";
+		out->decision.reason = "transfer";
+		out->decision.counts = true;
+		snprintf(out->decision.message, sizeof out->decision.message,
+			 "Activation granted as a transfer to this computer.");
+		kind = "transfer";
+	}
 	if (out->decision.code == ACTSIM_DECISION_GRANTED) {
 		e = actsim_cid_issue(actsim_lab_realm(lab), iid, &cid);
 		if (e != ACTSIM_OK)

@@ -5,6 +5,7 @@
 #ifndef ACTSIM_CLEARINGHOUSE_H
 #define ACTSIM_CLEARINGHOUSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "actsim/catalog.h"
@@ -26,13 +27,17 @@ struct actsim_clearing_result {
 };
 
 /* Decides and records one activation request of the given kind ("local",
- * "online", "phone"). ACTSIM_E_INVALID_IID when the ID is not one of this
- * lab's (another realm, or a key this lab never issued); otherwise
- * ACTSIM_OK with the decision in out (granted or refused). */
+ * "online", "phone"). With `transfer` (the telephone operator heard that
+ * the product is on one computer only), a key over its activation limit
+ * is granted anyway and recorded as kind "transfer"; blocked and exempt
+ * keys are not. ACTSIM_E_INVALID_IID when the ID is not one of this lab's
+ * (another realm, or a key this lab never issued); otherwise ACTSIM_OK
+ * with the decision in out (granted or refused). */
 actsim_err actsim_clearinghouse_activate(struct actsim_lab *lab,
 					 const struct actsim_catalog *cat,
 					 const struct actsim_iid *iid,
-					 const char *kind, int64_t now,
+					 const char *kind, bool transfer,
+					 int64_t now,
 					 struct actsim_clearing_result *out)
 	__attribute__((warn_unused_result));
 

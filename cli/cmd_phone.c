@@ -1,0 +1,289 @@
+/* actsim phone: the telephone road. A customer service representative
+ * asks for the installation ID group by group, types it into the
+ * clearinghouse and reads the confirmation ID back in groups A to G
+ * (seed 001). Interactive on a terminal; --batch reads the answers from
+ * stdin; --iid and --single-computer are the flag form for scripts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actsim/clearinghouse.h"
+#include "actsim/ids.h"
+#include "cli.h"
+#include "../common/banned.h"
+
+#define LINE_CAP 256
+#define ATTEMPTS 5
+
+struct call {
+	FILE *in, *talk;
+	bool batch;
+};
+
+/* One line of the caller's answer, trimmed; false at end of input. */
+static bool hear(struct call *c, const char *prompt, char *out, size_t cap)
+{
+	size_t n;
+
+	fputs(prompt, c->talk);
+	fflush(c->talk);
+	if (fgets(out, (int)cap, c->in) == NULL)
+		return false;
+	n = strlen(out);
+	if (n == cap - 1 && out[n - 1] != '\n') {
+		int ch;
+
+		while ((ch = fgetc(c->in)) != EOF && ch != '\n')
+			;
+		out[0] = '\0'; /* too long: heard as garbage */
+		n = 0;
+	}
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
+			 out[n - 1] == ' '))
+		out[--n] = '\0';
+	if (c->batch)
+		fprintf(c->talk, "%s\n", out);
+	return true;
+}
+
+/* A group of six digits whose check digit holds. */
+static bool group_ok(const char *g)
+{
+	char buf[16];
+	size_t n = 0;
+
+	for (; *g && n < sizeof buf - 1; g++)
+		if (*g != ' ' && *g != '-')
+			buf[n++] = *g;
+	buf[n] = '\0';
+	if (n != 6 || strspn(buf, "0123456789") != 6)
+		return false;
+	return (unsigned)(buf[5] - '0') ==
+	       ((unsigned)(buf[0] - '0') + 2 * (unsigned)(buf[1] - '0') +
+		(unsigned)(buf[2] - '0') + 2 * (unsigned)(buf[3] - '0') +
+		(unsigned)(buf[4] - '0')) %
+		       7;
+}
+
+/* Collects the nine groups, asking again for any group that is wrong. */
+static int read_iid(struct call *c, char *iid, size_t cap,
+		    struct cli_result *res)
+{
+	char line[LINE_CAP], prompt[64];
+	size_t o = 0;
+
+	fprintf(c->talk,
+		"Operator: Please read me the installation ID shown on your "
+		"screen, one group of six digits at a time.\n");
+	for (unsigned g = 1; g <= ACTSIM_IID_GROUPS; g++) {
+		int tries = 0;
+
+		for (;;) {
+			snprintf(prompt, sizeof prompt, "Group %u: ", g);
+			if (!hear(c, prompt, line, sizeof line))
+				return cli_usage(res, "phone",
+						 "the call ended before the "
+						 "installation ID was read");
+			if (group_ok(line))
+				break;
+			if (++tries == ATTEMPTS)
+				return cli_usage(res, "phone",
+						 "group %u was wrong %d times",
+						 g, ATTEMPTS);
+			fprintf(c->talk,
+				"Operator: I'm sorry, group %u does not look "
+				"right. Please read group %u again.\n",
+				g, g);
+		}
+		if (o + 8 > cap)
+			return cli_usage(res, "phone", "internal buffer");
+		if (o > 0)
+			iid[o++] = '-';
+		for (const char *p = line; *p; p++)
+			if (*p != ' ' && *p != '-')
+				iid[o++] = *p;
+	}
+	iid[o] = '\0';
+	return 0;
+}
+
+struct desk {
+	struct actsim_lab *lab;
+	struct actsim_catalog *cat;
+};
+
+/* One decision by the clearinghouse, in its own transaction. */
+static int decide(struct desk *d, const struct actsim_iid *iid, bool transfer,
+		  struct actsim_clearing_result *r, struct cli_result *res)
+{
+	int64_t now;
+	actsim_err e;
+	int rc = cli_begin(d->lab, true, res);
+
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_clock_get(d->lab, &now);
+	if (e == ACTSIM_OK)
+		e = actsim_clearinghouse_activate(d->lab, d->cat, iid, "phone",
+						  transfer, now, r);
+	if (e == ACTSIM_E_INVALID_IID)
+		rc = cli_lib_error(res, e,
+				   "the operator cannot find this installation "
+				   "ID: it is not one of this lab's");
+	else if (e != ACTSIM_OK)
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(d->lab));
+	return cli_finish(d->lab, rc, res);
+}
+
+static void phone_text(const json_t *doc, FILE *out)
+{
+	(void)doc;
+	(void)out; /* the dialogue has said it all */
+}
+
+int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "batch", no_argument, NULL, 'b' },
+		{ "iid", required_argument, NULL, 'i' },
+		{ "single-computer", required_argument, NULL, 's' },
+		{ "country", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct call call = { stdin, ctx->json ? stderr : stdout, false };
+	const char *iid_arg = NULL, *single = NULL, *country = NULL;
+	char iid_text[ACTSIM_IID_TEXT_BYTES + 64], line[LINE_CAP];
+	struct desk desk = { NULL, NULL };
+	struct actsim_clearing_result r;
+	struct actsim_id_diag diag;
+	struct actsim_iid iid;
+	const char *phone;
+	json_t *groups;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			call.batch = true;
+			break;
+		case 'i':
+			iid_arg = optarg;
+			break;
+		case 's':
+			single = optarg;
+			if (strcmp(single, "yes") != 0 &&
+			    strcmp(single, "no") != 0)
+				return cli_usage(res, "phone",
+						 "--single-computer is yes or "
+						 "no, not '%s'",
+						 single);
+			break;
+		case 'c':
+			country = optarg;
+			break;
+		default:
+			return cli_usage(res, "phone",
+					 "phone: unknown or incomplete option "
+					 "'%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(res, "phone", "phone: unexpected argument '%s'",
+				 argv[optind]);
+	if (single != NULL && iid_arg == NULL)
+		return cli_usage(res, "phone",
+				 "--single-computer goes with --iid");
+	/* The flag form answers the one question in advance. */
+	if (iid_arg != NULL)
+		call.talk = ctx->json ? stderr : stdout;
+	rc = cli_open_lab(ctx, true, &desk.lab, res);
+	if (rc == 0)
+		rc = cli_load_catalog(ctx, desk.lab, &desk.cat, res);
+	if (rc != 0)
+		goto out;
+	if (country == NULL)
+		country = actsim_catalog_activation(desk.cat)->default_country;
+	phone = actsim_catalog_phone(desk.cat, country);
+	if (phone == NULL) {
+		rc = cli_usage(res, "phone", "unknown country '%s'", country);
+		goto out;
+	}
+	fprintf(call.talk,
+		"Product activation by telephone (%s: %s).\nOperator: Thank "
+		"you for calling. No personal information is needed.\n",
+		country, phone);
+	if (iid_arg != NULL) {
+		snprintf(iid_text, sizeof iid_text, "%s", iid_arg);
+	} else {
+		rc = read_iid(&call, iid_text, sizeof iid_text, res);
+		if (rc != 0)
+			goto out;
+	}
+	if (actsim_iid_parse(&iid, iid_text, &diag) == ACTSIM_E_MALFORMED_ID) {
+		rc = cli_malformed_id(res, "installation", &diag);
+		goto out;
+	}
+	rc = decide(&desk, &iid, false, &r, res);
+	if (rc != 0)
+		goto out;
+	if (r.decision.code == ACTSIM_DECISION_TOO_MANY) {
+		fprintf(call.talk,
+			"Operator: This product key has already been activated "
+			"on the maximum number of computers.\n");
+		if (single == NULL) {
+			if (!hear(&call,
+				  "Operator: Is this product installed on more "
+				  "than one computer? (yes/no): ",
+				  line, sizeof line))
+				line[0] = '\0';
+			single = strcmp(line, "no") == 0 ? "yes" : "no";
+		} else {
+			fprintf(call.talk,
+				"Operator: Is this product installed on more "
+				"than one computer? %s\n",
+				strcmp(single, "yes") == 0 ? "no" : "yes");
+		}
+		/* "--single-computer yes" means installed on one computer. */
+		if (strcmp(single, "yes") == 0) {
+			rc = decide(&desk, &iid, true, &r, res);
+			if (rc != 0)
+				goto out;
+		}
+	}
+	if (r.decision.code != ACTSIM_DECISION_GRANTED) {
+		fprintf(call.talk, "Operator: I'm sorry. %s\n",
+			r.decision.message);
+		rc = cli_refusal(res, &r.decision);
+		goto out;
+	}
+	fprintf(call.talk, "Operator: Please write down your confirmation "
+			   "ID.\n");
+	groups = json_object();
+	for (int g = 0; g < ACTSIM_CID_GROUPS; g++) {
+		char label[2] = { (char)('A' + g), '\0' };
+		char digits[7];
+
+		memcpy(digits, r.confirmation_id + 7 * g, 6);
+		digits[6] = '\0';
+		fprintf(call.talk, "  %s: %s\n", label, digits);
+		json_object_set_new(groups, label, json_string(digits));
+	}
+	fprintf(call.talk, "Operator: Type these groups into the activation "
+			   "screen. Thank you for calling.\n");
+	res->doc = json_pack("{s:s,s:o,s:s,s:s,s:I}", "confirmation_id",
+			     r.confirmation_id, "groups", groups, "kind",
+			     strcmp(r.decision.reason, "transfer") == 0 ?
+				     "transfer" :
+				     "phone",
+			     "product_id", r.product_id, "activation_id",
+			     (json_int_t)r.activation_id);
+	res->text = phone_text;
+	rc = CLI_OK;
+out:
+	actsim_catalog_free(desk.cat);
+	actsim_lab_close(desk.lab);
+	return rc;
+}

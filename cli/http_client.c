@@ -1,0 +1,105 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "http_client.h"
+#include "../common/banned.h"
+
+struct sink {
+	char *buf;
+	size_t len;
+	bool overflow;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t add = size * n;
+	char *grown;
+
+	if (s->len + add > HTTP_RESPONSE_CAP) {
+		s->overflow = true;
+		return 0;
+	}
+	grown = realloc(s->buf, s->len + add + 1);
+	if (grown == NULL)
+		return 0;
+	s->buf = grown;
+	memcpy(s->buf + s->len, data, add);
+	s->len += add;
+	s->buf[s->len] = '\0';
+	return add;
+}
+
+int http_call(struct http_call *c)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *headers = NULL;
+	struct sink sink = { NULL, 0, false };
+	char auth[128];
+	CURLcode rc;
+
+	c->status = 0;
+	c->response = NULL;
+	c->error[0] = '\0';
+	if (h == NULL) {
+		snprintf(c->error, sizeof c->error, "cannot start libcurl");
+		return -1;
+	}
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (c->bearer != NULL) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s",
+			 c->bearer);
+		headers = curl_slist_append(headers, auth);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, c->url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+			 c->timeout_ms > 0 ? c->timeout_ms : 10000L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	if (c->body != NULL)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
+		c->response = sink.buf != NULL ? sink.buf : calloc(1, 1);
+	} else {
+		snprintf(c->error, sizeof c->error, "%s",
+			 sink.overflow ? "response too large" :
+					 curl_easy_strerror(rc));
+		free(sink.buf);
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(h);
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+void http_lab_url(const char *lab_dir, char *out, size_t cap)
+{
+	char path[4200];
+	json_t *doc;
+	const char *url;
+
+	snprintf(path, sizeof path, "%s/server.json", lab_dir);
+	doc = json_load_file(path, 0, NULL);
+	url = json_string_value(json_object_get(doc, "url"));
+	snprintf(out, cap, "%s",
+		 url != NULL && strncmp(url, "https://", 8) == 0 ?
+			 url :
+			 "https://127.0.0.1:8443");
+	json_decref(doc);
+}
