@@ -40,7 +40,7 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_keys $(BUILD)/bench/bench_activation
 CATALOG = fixtures/catalog/ws2003.json
 
-.PHONY: all deps test check run bench asan install uninstall clean demo
+.PHONY: all deps test check run tour bench asan install uninstall clean
 
 all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
      $(BUILD)/actsim.pc
@@ -69,7 +69,7 @@ $(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
 
 $(BUILD)/actsim.pc: Makefile
 	@mkdir -p $(BUILD)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
 		'includedir=$${prefix}/include' '' 'Name: actsim' \
 		'Description: product-key and activation simulator library' \
 		'Version: $(VERSION)' 'Requires: jansson' \
@@ -95,9 +95,10 @@ test: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/tour $(BUILD)/actsim
+	@scripts/run-server $(BUILD)/actsim
 
-demo: run
+tour: all
+	@scripts/tour $(BUILD)/actsim
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

@@ -39,6 +39,12 @@ static int list_routes(struct cli_result *res)
 	return CLI_OK;
 }
 
+static void stopped_text(const json_t *doc, FILE *out)
+{
+	(void)doc;
+	(void)out; /* the server said so on stderr */
+}
+
 int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	       struct cli_result *res)
 {
@@ -101,7 +107,7 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 		return status;
 	}
 	res->doc = json_pack("{s:b}", "stopped", 1);
-	res->text = NULL;
+	res->text = stopped_text;
 	res->status = 0;
 	return 0;
 }
