@@ -206,7 +206,7 @@ static bool valid_product_id(const char *s)
 /* ---- deferred writes ---- */
 
 struct activation_job {
-	struct actsim_iid iid;
+	struct actsim_clearing_request rq;
 };
 
 static void count_activation(struct api_env *env, const char *result)
@@ -231,8 +231,8 @@ static int run_activation(struct api_env *env, struct actsim_lab *lab,
 		[ACTSIM_DECISION_NOT_REQUIRED] = 422,
 	};
 
-	e = actsim_clearinghouse_activate(lab, env->cat, &job->iid, "online",
-					  false, now, &r);
+	e = actsim_clearinghouse_decide(lab, env->cat, &job->rq, "online",
+					false, now, &r);
 	if (e == ACTSIM_E_INVALID_IID) {
 		count_activation(env, "INVALID_INSTALLATION_ID");
 		api_error(out, 400, "INVALID_INSTALLATION_ID",
@@ -273,10 +273,10 @@ static int h_activate(struct api_env *env, struct actsim_lab *lab,
 {
 	struct activation_job *job;
 	struct actsim_id_diag d;
+	struct actsim_iid iid;
 	const char *text;
 	actsim_err e;
 
-	(void)lab;
 	(void)req;
 	if (member_string(body, "installation_id", 256, true, &text, resp) < 0)
 		return API_DONE;
@@ -285,7 +285,12 @@ static int h_activate(struct api_env *env, struct actsim_lab *lab,
 		api_error(resp, 500, "INTERNAL", "out of memory");
 		return API_DONE;
 	}
-	e = actsim_iid_parse(&job->iid, text, &d);
+	e = actsim_iid_parse(&iid, text, &d);
+	/* Decryption and signing happen here, on the worker threads; the
+	 * writer only decides. */
+	if (e == ACTSIM_OK)
+		e = actsim_clearinghouse_prepare(actsim_lab_realm(lab),
+						 env->cat, &iid, &job->rq);
 	if (e != ACTSIM_OK) {
 		free(job);
 		if (e == ACTSIM_E_MALFORMED_ID) {

@@ -38,7 +38,8 @@ static const char schema_v1[] =
 	" installation_id TEXT NOT NULL, hardware_hash TEXT NOT NULL,"
 	" kind TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,"
 	" counted INTEGER NOT NULL, confirmation_id TEXT);"
-	"CREATE INDEX activations_by_key ON activations(key, result);"
+	"CREATE INDEX activations_by_key ON activations(key, counted, result);"
+	"CREATE INDEX activations_by_iid ON activations(installation_id);"
 	"CREATE TABLE blocks(key TEXT PRIMARY KEY, reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL);"
 	"CREATE TABLE registrations(id INTEGER PRIMARY KEY,"
@@ -210,9 +211,37 @@ actsim_err db_fail(struct actsim_lab *lab, const char *what)
 actsim_err db_prepare(struct actsim_lab *lab, const char *sql,
 		      sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(lab->db, sql, -1, st, NULL) != SQLITE_OK)
+	size_t i;
+
+	for (i = 0; i < LAB_STMT_CACHE && lab->stmts[i].sql != NULL; i++) {
+		if (lab->stmts[i].sql == sql) {
+			*st = lab->stmts[i].st;
+			return ACTSIM_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(lab->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+			       NULL) != SQLITE_OK)
 		return db_fail(lab, "cannot prepare a statement");
+	if (i < LAB_STMT_CACHE) {
+		lab->stmts[i].sql = sql;
+		lab->stmts[i].st = *st;
+	}
 	return ACTSIM_OK;
+}
+
+void db_release(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+void db_cache_clear(struct actsim_lab *lab)
+{
+	for (size_t i = 0; i < LAB_STMT_CACHE; i++) {
+		sqlite3_finalize(lab->stmts[i].st);
+		lab->stmts[i].sql = NULL;
+		lab->stmts[i].st = NULL;
+	}
 }
 
 actsim_err db_exec(struct actsim_lab *lab, const char *sql)
@@ -250,16 +279,15 @@ actsim_err meta_set(struct actsim_lab *lab, const char *key,
 	sqlite3_stmt *st;
 	actsim_err e = ACTSIM_OK;
 
-	if (sqlite3_prepare_v2(lab->db,
-			       "INSERT OR REPLACE INTO meta(key, value) "
-			       "VALUES(?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(lab, "prepare");
+	if (db_prepare(lab,
+		       "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+		       &st) != ACTSIM_OK)
+		return ACTSIM_E_DB;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = db_fail(lab, "cannot write metadata");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -272,9 +300,9 @@ actsim_err meta_get(struct actsim_lab *lab, const char *key,
 	int rc;
 
 	*out = NULL;
-	if (sqlite3_prepare_v2(lab->db, "SELECT value FROM meta WHERE key = ?",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(lab, "cannot read metadata");
+	if (db_prepare(lab, "SELECT value FROM meta WHERE key = ?", &st) !=
+	    ACTSIM_OK)
+		return ACTSIM_E_DB;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -284,7 +312,7 @@ actsim_err meta_get(struct actsim_lab *lab, const char *key,
 	} else if (rc != SQLITE_DONE) {
 		e = db_fail(lab, "cannot read metadata");
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -510,6 +538,7 @@ void actsim_lab_close(struct actsim_lab *lab)
 {
 	if (lab == NULL)
 		return;
+	db_cache_clear(lab);
 	sqlite3_close(lab->db);
 	actsim_realm_free(lab->realm);
 	free(lab->catalog_path);

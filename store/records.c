@@ -75,7 +75,7 @@ actsim_err actsim_lab_key_by_id(struct actsim_lab *lab, uint64_t key_id,
 			 (const char *)sqlite3_column_text(st, 0));
 	else if (rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot look up a key");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -94,7 +94,7 @@ actsim_err actsim_lab_key_blocked(struct actsim_lab *lab, const char *key,
 	*blocked = rc == SQLITE_ROW;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot read blocks");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -127,7 +127,7 @@ actsim_err actsim_lab_machine_put(struct actsim_lab *lab, const char *name,
 		else if (!create && sqlite3_changes(lab->db) == 0)
 			e = lab_fail(lab, ACTSIM_E_NOT_FOUND,
 				     "no machine named '%s'", name);
-		sqlite3_finalize(st);
+		db_release(st);
 	}
 	free(text);
 	return e;
@@ -158,7 +158,7 @@ actsim_err actsim_lab_machine_get(struct actsim_lab *lab, const char *name,
 	} else {
 		e = db_fail(lab, "cannot read a machine");
 	}
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -176,7 +176,7 @@ actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
 	else if (sqlite3_changes(lab->db) == 0)
 		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "no machine named '%s'",
 			     name);
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -202,7 +202,7 @@ actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
 	}
 	if (e == ACTSIM_OK && rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot list machines");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -238,7 +238,7 @@ actsim_err actsim_lab_activation_add(struct actsim_lab *lab,
 		e = db_fail(lab, "cannot record an activation");
 	else
 		r->id = sqlite3_last_insert_rowid(lab->db);
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -257,9 +257,11 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 	*prior = NULL;
 	*n = 0;
 	*same_iid = false;
+	/* Only grants that started a baseline matter to the policy; repeats
+	 * of an installation ID would make this grow without end. */
 	e = db_prepare(lab,
-		       "SELECT hardware_hash, at, counted, installation_id "
-		       "FROM activations WHERE key = ? AND result = 'OK' "
+		       "SELECT hardware_hash, at FROM activations "
+		       "WHERE key = ? AND result = 'OK' AND counted = 1 "
 		       "ORDER BY id",
 		       &st);
 	if (e != ACTSIM_OK)
@@ -276,10 +278,7 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 			break;
 		}
 		p.at = sqlite3_column_int64(st, 1);
-		p.counted = sqlite3_column_int(st, 2) != 0;
-		if (strcmp((const char *)sqlite3_column_text(st, 3),
-			   installation_id) == 0)
-			*same_iid = true;
+		p.counted = true;
 		if (count == cap) {
 			struct actsim_prior_activation *grown;
 
@@ -295,7 +294,23 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 	}
 	if (e == ACTSIM_OK && rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot read activations");
-	sqlite3_finalize(st);
+	db_release(st);
+	if (e == ACTSIM_OK) {
+		e = db_prepare(lab,
+			       "SELECT 1 FROM activations WHERE key = ? AND "
+			       "installation_id = ? AND result = 'OK' LIMIT 1",
+			       &st);
+		if (e == ACTSIM_OK) {
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, installation_id, -1,
+					  SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			*same_iid = rc == SQLITE_ROW;
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				e = db_fail(lab, "cannot read activations");
+			db_release(st);
+		}
+	}
 	if (e != ACTSIM_OK) {
 		free(list);
 		return e;
@@ -321,7 +336,7 @@ actsim_err actsim_lab_block(struct actsim_lab *lab, const char *key,
 	sqlite3_bind_int64(st, 3, at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = db_fail(lab, "cannot block a key");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -339,7 +354,7 @@ actsim_err actsim_lab_unblock(struct actsim_lab *lab, const char *key)
 	else if (sqlite3_changes(lab->db) == 0)
 		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "key '%s' is not blocked",
 			     key);
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -398,7 +413,7 @@ actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
 				  column_time(st, 7)));
 	if (rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot list activations");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -422,7 +437,7 @@ actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 		e = db_fail(lab, "cannot store a registration");
 	else
 		*id = sqlite3_last_insert_rowid(lab->db);
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -445,7 +460,7 @@ actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 	sqlite3_bind_int64(st, 5, latency_us);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = db_fail(lab, "cannot log a request");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
@@ -476,7 +491,7 @@ actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
 				  (double)sqlite3_column_int64(st, 4) / 1000.0));
 	if (rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot read the request log");
-	sqlite3_finalize(st);
+	db_release(st);
 	return e;
 }
 
