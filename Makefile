@@ -101,6 +101,7 @@ tour: all
 	@scripts/tour $(BUILD)/actsim
 
 bench: deps
+	@ACTSIM_EXTRA_DEPS="nginx wrk" scripts/install-deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@scripts/bench $(BUILD)
 

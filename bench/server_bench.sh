@@ -25,7 +25,7 @@ K=$("$A" key gen --sku standard --channel retail --platform x86)
 "$A" machine create b1 --key "$K" --hw "$(dirname "$0")/../fixtures/hardware/pe2850.json" >/dev/null
 IID=$("$A" machine iid b1)
 
-"$A" server --listen 127.0.0.1:0 > "$T/srv.out" 2>"$T/srv.err" &
+"$A" server --listen 127.0.0.1:0 ${THREADS:+--threads $THREADS} > "$T/srv.out" 2>"$T/srv.err" &
 SRV=$!
 for _ in $(seq 1 100); do grep -q listening "$T/srv.out" && break; sleep 0.05; done
 URL=$(sed -n 's/^listening on //p' "$T/srv.out")
