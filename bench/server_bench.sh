@@ -83,10 +83,14 @@ print("%.0f %.2f %.2f %s" % (rate, ms("50"), ms("99"), non2xx.group(1) if non2xx
 }
 run -s "$T/post.lua" "$URL/v1/activations" | summary > "$T/act"
 run "https://127.0.0.1:$PORT/" | summary > "$T/ngx"
+# The framework's own ceiling: a 404 from the route table, no database.
+run "$URL/no-such-route" | summary > "$T/404"
 read -r ar ap50 ap99 abad < "$T/act"
 read -r nr np50 np99 nbad < "$T/ngx"
+read -r fr fp50 fp99 fbad < "$T/404"
 rows=$(sqlite3 "$ACTSIM_LAB/lab.db" 'select count(*) from activations' 2>/dev/null || echo "?")
 echo "activations over TLS: $ar/s  p50 ${ap50} ms  p99 ${ap99} ms  (non-200: $abad)"
 echo "nginx static 200:     $nr/s  p50 ${np50} ms  p99 ${np99} ms  (non-200: $nbad)"
+echo "actsim 404 (no DB):   $fr/s  p50 ${fp50} ms  p99 ${fp99} ms"
 echo "ratio activations/nginx: $(python3 -c "print('%.2f' % ($ar / $nr))")  (target >= 0.5)"
 echo "decisions recorded (each committed before its 200): $rows"
