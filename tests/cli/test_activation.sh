@@ -55,7 +55,8 @@ check "product ID digits sum to a multiple of 7" \
 	"python3 -c 'import sys; p=sys.argv[1].split(\"-\"); assert len(p[0])==5 and p[1]==\"$(jget 'd["product_id"]' | cut -d- -f2)\" and sum(map(int,p[2]))%7==0 and len(p[3])==5' '$PID'" "$PID"
 expect "duplicate name" 2 $A --json machine create srv1 --key "$KR" --hw "$HW/pe2850.json"
 json_is "MACHINE_EXISTS" 'd["error"]["code"] == "MACHINE_EXISTS"'
-expect "invalid key" 1 $A --json machine create bad --key "$(printf %s "$KR" | sed 's/.$/B/;t;s/.$/C/')" --hw "$HW/pe2850.json"
+FORGED=$(python3 -c 'import sys; k=sys.argv[1]; print(k[:-1] + ("C" if k[-1] == "B" else "B"))' "$KR")
+expect "invalid key" 1 $A --json machine create bad --key "$FORGED" --hw "$HW/pe2850.json"
 json_is "INVALID_KEY" 'd["error"]["code"] == "INVALID_KEY"'
 expect "bad name" 2 $A machine create "a b" --key "$KR" --hw "$HW/pe2850.json"
 expect "unknown language" 2 $A machine create x1 --key "$KR" --hw "$HW/pe2850.json" --lang xx
