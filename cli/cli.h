@@ -27,7 +27,12 @@ struct cli_ctx {
 	const char *catalog_path; /* --catalog, or NULL */
 	bool json;                /* --json */
 	FILE *progress;           /* progress bars go here, or NULL */
+	FILE *dialogue;           /* phone dialogue; NULL: stdout/stderr */
 	unsigned threads;         /* worker threads for long work */
+	/* Set by the scenario runner: one open lab (private part loaded) and
+	 * catalog that every command borrows instead of opening its own. */
+	struct actsim_lab *shared_lab;
+	struct actsim_catalog *shared_catalog;
 };
 
 typedef void (*cli_text_fn)(const json_t *doc, FILE *out);
@@ -95,6 +100,12 @@ int cli_lib_error(struct cli_result *res, actsim_err e, const char *detail);
 /* Opens the context's lab; on failure fills res and returns non-zero. */
 int cli_open_lab(struct cli_ctx *ctx, bool with_private,
 		 struct actsim_lab **lab, struct cli_result *res);
+
+/* Gives back a lab from cli_open_lab (closes it unless it is the shared
+ * one, which is only rolled back to no open transaction). */
+void cli_close_lab(struct cli_ctx *ctx, struct actsim_lab *lab);
+/* Gives back a catalog from cli_load_catalog. */
+void cli_free_catalog(struct cli_ctx *ctx, struct actsim_catalog *cat);
 
 /* The catalog for a command: --catalog, else the lab's (when lab is not
  * NULL), else the built-in one. */

@@ -74,19 +74,20 @@ int cmd_catalog(struct cli_ctx *ctx, int argc, char **argv,
 	if (argc > 1)
 		return cli_usage(res, "catalog", "too many arguments");
 	/* Without --catalog, the lab's catalog when there is a lab. */
-	if (ctx->catalog_path == NULL &&
+	if (ctx->shared_lab == NULL && ctx->catalog_path == NULL &&
 	    actsim_lab_open(&lab, ctx->lab_dir, false) != ACTSIM_OK) {
 		actsim_lab_close(lab);
 		lab = NULL;
 	}
 	rc = cli_load_catalog(ctx, lab, &cat, res);
-	actsim_lab_close(lab);
+	if (ctx->shared_lab == NULL)
+		actsim_lab_close(lab);
 	if (rc != 0)
 		return rc;
 	res->doc = json_pack(
 		"{s:s,s:O}", "source", actsim_catalog_name(cat), "catalog",
 		(json_t *)actsim_catalog_document(cat));
 	res->text = catalog_text;
-	actsim_catalog_free(cat);
+	cli_free_catalog(ctx, cat);
 	return CLI_OK;
 }

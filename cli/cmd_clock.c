@@ -75,6 +75,6 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 		}
 		rc = cli_finish(lab, rc, res);
 	}
-	actsim_lab_close(lab);
+	cli_close_lab(ctx, lab);
 	return rc;
 }

@@ -83,8 +83,8 @@ int cmd_iid(struct cli_ctx *ctx, int argc, char **argv,
 			res->text = decode_text;
 		}
 	}
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 
@@ -147,8 +147,8 @@ static int cid_issue(struct cli_ctx *ctx, const char *arg,
 		}
 		rc = cli_finish(lab, rc, res);
 	}
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 
@@ -184,7 +184,7 @@ static int cid_verify(struct cli_ctx *ctx, const char *iid_text,
 	valid = e == ACTSIM_OK &&
 		actsim_cid_verify(actsim_lab_realm(lab), &iid, &cid) ==
 			ACTSIM_OK;
-	actsim_lab_close(lab);
+	cli_close_lab(ctx, lab);
 	res->doc = json_pack("{s:b}", "valid", valid);
 	res->text = verify_text;
 	return valid ? CLI_OK : CLI_NEGATIVE;

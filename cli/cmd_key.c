@@ -88,8 +88,8 @@ static json_t *key_json(const struct actsim_pkey *k,
 struct keygen_output {
 	struct actsim_pkey *keys;
 	size_t count;
-	const struct actsim_keyconfig *cfg;
-	struct actsim_catalog *cat;
+	struct actsim_keyconfig cfg; /* strings below, not the catalog's */
+	char sku[65], channel[65], platform[65], product_code[8];
 	bool csv;
 };
 
@@ -99,7 +99,7 @@ static json_t *keygen_build(void *data)
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < o->count; i++)
-		json_array_append_new(list, key_json(&o->keys[i], o->cfg));
+		json_array_append_new(list, key_json(&o->keys[i], &o->cfg));
 	return json_pack("{s:o}", "keys", list);
 }
 
@@ -116,7 +116,7 @@ static void keygen_write(void *data, FILE *out, bool json)
 		const struct actsim_pkey *k = &o->keys[i];
 
 		if (json) {
-			json_t *obj = key_json(k, o->cfg);
+			json_t *obj = key_json(k, &o->cfg);
 
 			fputs(i ? ",\n    " : "\n    ", out);
 			json_dumpf(obj, out, JSON_PRESERVE_ORDER);
@@ -126,8 +126,8 @@ static void keygen_write(void *data, FILE *out, bool json)
 		actsim_pkey_format(text, k);
 		if (o->csv)
 			fprintf(out, "%s,%s,%s,%s,%s,%s,%u\n", text,
-				o->cfg->sku, o->cfg->channel, o->cfg->platform,
-				o->cfg->r2 ? "true" : "false",
+				o->cfg.sku, o->cfg.channel, o->cfg.platform,
+				o->cfg.r2 ? "true" : "false",
 				k->upgrade ? "true" : "false", k->channel_id);
 		else
 			fprintf(out, "%s\n", text);
@@ -141,7 +141,6 @@ static void keygen_free(void *data)
 	struct keygen_output *o = data;
 
 	free(o->keys);
-	actsim_catalog_free(o->cat);
 	free(o);
 }
 
@@ -304,11 +303,20 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	out_data->keys = keys;
 	out_data->count = count;
-	out_data->cfg = cfg;
-	out_data->cat = cat;
+	out_data->cfg = *cfg;
+	snprintf(out_data->sku, sizeof out_data->sku, "%s", cfg->sku);
+	snprintf(out_data->channel, sizeof out_data->channel, "%s",
+		 cfg->channel);
+	snprintf(out_data->platform, sizeof out_data->platform, "%s",
+		 cfg->platform);
+	snprintf(out_data->product_code, sizeof out_data->product_code, "%s",
+		 cfg->product_code);
+	out_data->cfg.sku = out_data->sku;
+	out_data->cfg.channel = out_data->channel;
+	out_data->cfg.platform = out_data->platform;
+	out_data->cfg.product_code = out_data->product_code;
 	out_data->csv = strcmp(format, "csv") == 0;
 	keys = NULL;
-	cat = NULL;
 	res->stream.data = out_data;
 	res->stream.write = keygen_write;
 	res->stream.build = keygen_build;
@@ -317,8 +325,8 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 	rc = CLI_OK;
 out:
 	free(keys);
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 
@@ -421,8 +429,8 @@ static int key_check(struct cli_ctx *ctx, int argc, char **argv,
 	res->text = check_text;
 	rc = r.code == ACTSIM_CHECK_OK ? CLI_OK : CLI_NEGATIVE;
 out:
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 
@@ -487,8 +495,8 @@ static int key_decode(struct cli_ctx *ctx, int argc, char **argv,
 	res->text = decode_text;
 	rc = CLI_OK;
 out:
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 

@@ -176,8 +176,8 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 		OPENSSL_cleanse(token, sizeof token);
 		res->text = show_text;
 	}
-	actsim_catalog_free(cat);
-	actsim_lab_close(lab);
+	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
 	return rc;
 }
 
@@ -218,7 +218,7 @@ static int lab_export(struct cli_ctx *ctx, int argc, char **argv,
 	if (rc != 0)
 		return rc;
 	text = actsim_realm_public_json(actsim_lab_realm(lab));
-	actsim_lab_close(lab);
+	cli_close_lab(ctx, lab);
 	if (text == NULL)
 		return cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
 	if (strcmp(file, "-") == 0) {

@@ -13,6 +13,7 @@
 
 /* What every subcommand has open. */
 struct session {
+	struct cli_ctx *ctx;
 	struct actsim_lab *lab;
 	struct actsim_catalog *cat;
 	int64_t now;
@@ -25,6 +26,7 @@ static int open_session(struct cli_ctx *ctx, struct session *s, bool write,
 	int rc;
 
 	memset(s, 0, sizeof *s);
+	s->ctx = ctx;
 	rc = cli_open_lab(ctx, true, &s->lab, res);
 	if (rc != 0)
 		return rc;
@@ -39,8 +41,8 @@ static int open_session(struct cli_ctx *ctx, struct session *s, bool write,
 		}
 	}
 	if (rc != 0) {
-		actsim_catalog_free(s->cat);
-		actsim_lab_close(s->lab);
+		cli_free_catalog(ctx, s->cat);
+		cli_close_lab(ctx, s->lab);
 	}
 	return rc;
 }
@@ -48,8 +50,8 @@ static int open_session(struct cli_ctx *ctx, struct session *s, bool write,
 static int close_session(struct session *s, int rc, struct cli_result *res)
 {
 	rc = cli_finish(s->lab, rc, res);
-	actsim_catalog_free(s->cat);
-	actsim_lab_close(s->lab);
+	cli_free_catalog(s->ctx, s->cat);
+	cli_close_lab(s->ctx, s->lab);
 	return rc;
 }
 

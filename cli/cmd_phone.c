@@ -152,7 +152,11 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 		{ "country", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct call call = { stdin, ctx->json ? stderr : stdout, false };
+	struct call call = { stdin,
+			     ctx->dialogue ? ctx->dialogue :
+			     ctx->json	   ? stderr :
+					     stdout,
+			     false };
 	const char *iid_arg = NULL, *single = NULL, *country = NULL;
 	char iid_text[ACTSIM_IID_TEXT_BYTES + 64], line[LINE_CAP];
 	struct desk desk = { NULL, NULL };
@@ -197,8 +201,6 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_usage(res, "phone",
 				 "--single-computer goes with --iid");
 	/* The flag form answers the one question in advance. */
-	if (iid_arg != NULL)
-		call.talk = ctx->json ? stderr : stdout;
 	rc = cli_open_lab(ctx, true, &desk.lab, res);
 	if (rc == 0)
 		rc = cli_load_catalog(ctx, desk.lab, &desk.cat, res);
@@ -283,7 +285,7 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 	res->text = phone_text;
 	rc = CLI_OK;
 out:
-	actsim_catalog_free(desk.cat);
-	actsim_lab_close(desk.lab);
+	cli_free_catalog(ctx, desk.cat);
+	cli_close_lab(ctx, desk.lab);
 	return rc;
 }

@@ -11,7 +11,13 @@
 int cli_open_lab(struct cli_ctx *ctx, bool with_private,
 		 struct actsim_lab **lab, struct cli_result *res)
 {
-	actsim_err e = actsim_lab_open(lab, ctx->lab_dir, with_private);
+	actsim_err e;
+
+	if (ctx->shared_lab != NULL) {
+		*lab = ctx->shared_lab;
+		return 0;
+	}
+	e = actsim_lab_open(lab, ctx->lab_dir, with_private);
 
 	if (e == ACTSIM_OK)
 		return 0;
@@ -21,12 +27,30 @@ int cli_open_lab(struct cli_ctx *ctx, bool with_private,
 	return res->status;
 }
 
+void cli_close_lab(struct cli_ctx *ctx, struct actsim_lab *lab)
+{
+	if (lab != NULL && lab == ctx->shared_lab)
+		actsim_lab_rollback(lab);
+	else
+		actsim_lab_close(lab);
+}
+
+void cli_free_catalog(struct cli_ctx *ctx, struct actsim_catalog *cat)
+{
+	if (cat != ctx->shared_catalog)
+		actsim_catalog_free(cat);
+}
+
 int cli_load_catalog(struct cli_ctx *ctx, struct actsim_lab *lab,
 		     struct actsim_catalog **out, struct cli_result *res)
 {
 	char err[1024];
 	actsim_err e;
 
+	if (ctx->shared_catalog != NULL) {
+		*out = ctx->shared_catalog;
+		return 0;
+	}
 	if (ctx->catalog_path != NULL) {
 		e = actsim_catalog_load_file(out, ctx->catalog_path, err,
 					     sizeof err);
