@@ -185,5 +185,7 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	       struct cli_result *res);
 int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 	      struct cli_result *res);
+int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res);
 
 #endif

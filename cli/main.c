@@ -59,6 +59,18 @@ const struct cli_command cli_commands[] = {
 	  "   or: actsim phone --iid IID [--single-computer yes|no] "
 	  "[--country CC]",
 	  "activate by telephone: the operator dialogue" },
+	{ "admin", cmd_admin,
+	  "actsim admin block KEY [--reason TEXT] | unblock KEY\n"
+	  "   or: actsim admin faults set --route PATH --kind "
+	  "error|latency|reset|timeout\n"
+	  "                    [--probability P] [--status N] "
+	  "[--latency-ms N]\n"
+	  "   or: actsim admin faults clear | faults list | reset\n"
+	  "   or: actsim admin activations [--key KEY | --product-id PID]\n"
+	  "   or: actsim admin requests [--limit N]\n"
+	  "   (all take [--url URL] [--insecure]; the lab's server by "
+	  "default)",
+	  "the clearinghouse's admin routes, with the lab's token" },
 	{ "server", cmd_server,
 	  "actsim server [--listen ADDR:PORT] [--threads N] "
 	  "[--cert FILE --key FILE]\n"

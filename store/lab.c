@@ -40,6 +40,7 @@ static const char schema_v1[] =
 	" counted INTEGER NOT NULL, confirmation_id TEXT);"
 	"CREATE INDEX activations_by_key ON activations(key, counted, result);"
 	"CREATE INDEX activations_by_iid ON activations(installation_id);"
+	"CREATE INDEX activations_by_pid ON activations(product_id);"
 	"CREATE TABLE blocks(key TEXT PRIMARY KEY, reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL);"
 	"CREATE TABLE registrations(id INTEGER PRIMARY KEY,"

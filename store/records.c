@@ -383,14 +383,29 @@ actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
 	int rc;
 
 	*out = json_array();
-	e = db_prepare(lab,
-		       "SELECT id, key, product_id, installation_id,"
-		       " hardware_hash, confirmation_id, kind, at "
-		       "FROM activations WHERE result = 'OK'"
-		       " AND (?1 IS NULL OR key = ?1)"
-		       " AND (?2 IS NULL OR product_id = ?2) "
-		       "ORDER BY id LIMIT ?3",
-		       &st);
+	/* One statement per filter, so each can use its index. */
+	if (product_key != NULL)
+		e = db_prepare(lab,
+			       "SELECT id, key, product_id, installation_id,"
+			       " hardware_hash, confirmation_id, kind, at "
+			       "FROM activations WHERE key = ?1 AND "
+			       "result = 'OK' AND (?2 IS NULL OR product_id = ?2)"
+			       " ORDER BY id LIMIT ?3",
+			       &st);
+	else if (product_id != NULL)
+		e = db_prepare(lab,
+			       "SELECT id, key, product_id, installation_id,"
+			       " hardware_hash, confirmation_id, kind, at "
+			       "FROM activations WHERE product_id = ?2 AND "
+			       "result = 'OK' AND ?1 IS NULL ORDER BY id LIMIT ?3",
+			       &st);
+	else
+		e = db_prepare(lab,
+			       "SELECT id, key, product_id, installation_id,"
+			       " hardware_hash, confirmation_id, kind, at "
+			       "FROM activations WHERE result = 'OK' AND "
+			       "?1 IS NULL AND ?2 IS NULL ORDER BY id LIMIT ?3",
+			       &st);
 	if (e != ACTSIM_OK)
 		return e;
 	if (product_key != NULL)

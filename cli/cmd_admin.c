@@ -1,0 +1,249 @@
+/* actsim admin ...: the clearinghouse's admin routes from the command
+ * line, with the lab's token, against the running server. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "http_client.h"
+#include "../common/banned.h"
+
+struct admin_opts {
+	const char *url;
+	bool insecure;
+};
+
+/* Calls the server and turns its answer into the result. */
+static int admin_call(struct cli_ctx *ctx, const struct admin_opts *o,
+		      const char *method, const char *path, json_t *body,
+		      struct cli_result *res)
+{
+	struct actsim_lab *lab;
+	struct http_call call;
+	char base[512], url[1200], ca[4200], token[ACTSIM_ADMIN_TOKEN_HEX];
+	char *text = NULL;
+	json_t *doc;
+	actsim_err e;
+	int rc;
+
+	rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc != 0) {
+		json_decref(body);
+		return rc;
+	}
+	e = actsim_lab_admin_token(lab, token);
+	cli_close_lab(ctx, lab);
+	if (e != ACTSIM_OK) {
+		json_decref(body);
+		return cli_lib_error(res, e, "cannot read the admin token");
+	}
+	if (o->url != NULL)
+		snprintf(base, sizeof base, "%s", o->url);
+	else
+		http_lab_url(ctx->lab_dir, base, sizeof base);
+	snprintf(url, sizeof url, "%s%s", base, path);
+	snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
+	if (body != NULL)
+		text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	memset(&call, 0, sizeof call);
+	call.method = method;
+	call.url = url;
+	call.body = text;
+	call.ca_file = ca;
+	call.bearer = token;
+	call.insecure = o->insecure;
+	call.timeout_ms = 10000;
+	http_call(&call);
+	OPENSSL_cleanse(token, sizeof token);
+	free(text);
+	if (call.status == 0) {
+		cli_error(res, CLI_ENV, "SERVER_UNREACHABLE",
+			  "cannot reach the clearinghouse at %s: %s", base,
+			  call.error);
+		return CLI_ENV;
+	}
+	doc = json_loads(call.response, 0, NULL);
+	free(call.response);
+	if (doc == NULL) {
+		cli_error(res, CLI_ENV, "BAD_RESPONSE",
+			  "the server answered %ld without JSON", call.status);
+		return CLI_ENV;
+	}
+	if (call.status >= 200 && call.status < 300) {
+		res->doc = doc;
+		return CLI_OK;
+	}
+	res->doc = doc;
+	res->status = call.status >= 500 || call.status == 401 ? CLI_ENV :
+		      call.status == 400 || call.status == 413 ? CLI_USAGE :
+								   CLI_NEGATIVE;
+	return res->status;
+}
+
+/* Percent-encodes a key for a path or query. */
+static void encode(CURL *h, const char *in, char *out, size_t cap)
+{
+	char *e = curl_easy_escape(h, in, 0);
+
+	snprintf(out, cap, "%s", e != NULL ? e : "");
+	curl_free(e);
+}
+
+int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "product-id", required_argument, NULL, 'P' },
+		{ "route", required_argument, NULL, 'R' },
+		{ "kind", required_argument, NULL, 'd' },
+		{ "probability", required_argument, NULL, 'p' },
+		{ "status", required_argument, NULL, 's' },
+		{ "latency-ms", required_argument, NULL, 'l' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct admin_opts o = { NULL, false };
+	const char *reason = NULL, *key = NULL, *pid = NULL, *route = NULL,
+		   *kind = NULL;
+	double probability = 1.0;
+	unsigned long long status = 503, latency = 0, limit = 100;
+	char path[600], enc[400];
+	const char *sub = argc >= 2 ? argv[1] : "";
+	const char *sub2 = argc >= 3 ? argv[2] : "";
+	int c, rc, npos;
+	CURL *h;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'k':
+			o.insecure = true;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 'P':
+			pid = optarg;
+			break;
+		case 'R':
+			route = optarg;
+			break;
+		case 'd':
+			kind = optarg;
+			break;
+		case 'p':
+			probability = strtod(optarg, &end);
+			if (*end != '\0' || !(probability > 0) ||
+			    probability > 1)
+				return cli_usage(res, "admin",
+						 "--probability takes a number "
+						 "in (0, 1], not '%s'",
+						 optarg);
+			break;
+		case 's':
+			if (!cli_parse_u64(optarg, 400, 599, &status))
+				return cli_usage(res, "admin",
+						 "--status takes 400 to 599");
+			break;
+		case 'l':
+			if (!cli_parse_u64(optarg, 0, 60000, &latency))
+				return cli_usage(res, "admin",
+						 "--latency-ms takes 0 to 60000");
+			break;
+		case 'n':
+			if (!cli_parse_u64(optarg, 1, 1000, &limit))
+				return cli_usage(res, "admin",
+						 "--limit takes 1 to 1000");
+			break;
+		default:
+			return cli_usage(res, "admin",
+					 "admin: unknown or incomplete option "
+					 "'%s'",
+					 argv[optind - 1]);
+		}
+	}
+	/* getopt moved the operands to the end: argv[optind..]. */
+	npos = argc - optind;
+	sub = npos >= 1 ? argv[optind] : "";
+	sub2 = npos >= 2 ? argv[optind + 1] : "";
+	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0)
+		return cli_usage(res, "admin", "--url must be an https:// URL");
+	h = curl_easy_init();
+	if (h == NULL)
+		return cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
+	rc = -1;
+	if (strcmp(sub, "block") == 0 && npos == 2) {
+		rc = admin_call(ctx, &o, "POST", "/v1/admin/blocks",
+				json_pack("{s:s,s:s}", "product_key", sub2,
+					  "reason", reason ? reason : ""),
+				res);
+	} else if (strcmp(sub, "unblock") == 0 && npos == 2) {
+		encode(h, sub2, enc, sizeof enc);
+		snprintf(path, sizeof path, "/v1/admin/blocks/%s", enc);
+		rc = admin_call(ctx, &o, "DELETE", path, NULL, res);
+	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
+		   strcmp(sub2, "set") == 0) {
+		if (route == NULL || kind == NULL)
+			rc = cli_usage(res, "admin",
+				       "admin faults set needs --route and "
+				       "--kind");
+		else
+			rc = admin_call(
+				ctx, &o, "PUT", "/v1/admin/faults",
+				json_pack("{s:s,s:s,s:f,s:I,s:I}", "route",
+					  route, "kind", kind, "probability",
+					  probability, "status",
+					  (json_int_t)status, "latency_ms",
+					  (json_int_t)latency),
+				res);
+	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
+		   strcmp(sub2, "clear") == 0) {
+		rc = admin_call(ctx, &o, "DELETE", "/v1/admin/faults", NULL,
+				res);
+	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
+		   strcmp(sub2, "list") == 0) {
+		rc = admin_call(ctx, &o, "GET", "/v1/admin/faults", NULL, res);
+	} else if (strcmp(sub, "reset") == 0 && npos == 1) {
+		rc = admin_call(ctx, &o, "POST", "/v1/admin/reset", NULL, res);
+	} else if (strcmp(sub, "activations") == 0 && npos == 1) {
+		if (key != NULL) {
+			encode(h, key, enc, sizeof enc);
+			snprintf(path, sizeof path,
+				 "/v1/admin/activations?product_key=%s", enc);
+		} else if (pid != NULL) {
+			encode(h, pid, enc, sizeof enc);
+			snprintf(path, sizeof path,
+				 "/v1/admin/activations?product_id=%s", enc);
+		} else {
+			snprintf(path, sizeof path, "/v1/admin/activations");
+		}
+		rc = admin_call(ctx, &o, "GET", path, NULL, res);
+	} else if (strcmp(sub, "requests") == 0 && npos == 1) {
+		snprintf(path, sizeof path, "/v1/admin/requests?limit=%llu",
+			 limit);
+		rc = admin_call(ctx, &o, "GET", path, NULL, res);
+	}
+	curl_easy_cleanup(h);
+	if (rc < 0)
+		return cli_usage(res, "admin",
+				 "admin needs block KEY, unblock KEY, faults "
+				 "set|clear|list, reset, activations or "
+				 "requests");
+	return rc;
+}
