@@ -187,5 +187,9 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 	      struct cli_result *res);
 int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 	      struct cli_result *res);
+int cmd_scenario(struct cli_ctx *ctx, int argc, char **argv,
+		 struct cli_result *res);
+int cmd_register(struct cli_ctx *ctx, int argc, char **argv,
+		 struct cli_result *res);
 
 #endif

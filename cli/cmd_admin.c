@@ -17,10 +17,22 @@ struct admin_opts {
 	bool insecure;
 };
 
-/* Calls the server and turns its answer into the result. */
+static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
+		       const char *method, const char *path, json_t *body,
+		       bool admin, struct cli_result *res);
+
+/* Calls an admin route with the lab's token. */
 static int admin_call(struct cli_ctx *ctx, const struct admin_opts *o,
 		      const char *method, const char *path, json_t *body,
 		      struct cli_result *res)
+{
+	return server_call(ctx, o, method, path, body, true, res);
+}
+
+/* Calls the server and turns its answer into the result. */
+static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
+		       const char *method, const char *path, json_t *body,
+		       bool admin, struct cli_result *res)
 {
 	struct actsim_lab *lab;
 	struct http_call call;
@@ -30,16 +42,20 @@ static int admin_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	actsim_err e;
 	int rc;
 
-	rc = cli_open_lab(ctx, false, &lab, res);
-	if (rc != 0) {
-		json_decref(body);
-		return rc;
-	}
-	e = actsim_lab_admin_token(lab, token);
-	cli_close_lab(ctx, lab);
-	if (e != ACTSIM_OK) {
-		json_decref(body);
-		return cli_lib_error(res, e, "cannot read the admin token");
+	token[0] = '\0';
+	if (admin) {
+		rc = cli_open_lab(ctx, false, &lab, res);
+		if (rc != 0) {
+			json_decref(body);
+			return rc;
+		}
+		e = actsim_lab_admin_token(lab, token);
+		cli_close_lab(ctx, lab);
+		if (e != ACTSIM_OK) {
+			json_decref(body);
+			return cli_lib_error(res, e,
+					     "cannot read the admin token");
+		}
 	}
 	if (o->url != NULL)
 		snprintf(base, sizeof base, "%s", o->url);
@@ -55,7 +71,7 @@ static int admin_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	call.url = url;
 	call.body = text;
 	call.ca_file = ca;
-	call.bearer = token;
+	call.bearer = admin ? token : NULL;
 	call.insecure = o->insecure;
 	call.timeout_ms = 10000;
 	http_call(&call);
@@ -246,4 +262,57 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 				 "set|clear|list, reset, activations or "
 				 "requests");
 	return rc;
+}
+
+/* actsim register PRODUCT_ID [--name N] [--email E] [--organization O]:
+ * the optional registration, separate from activation. */
+int cmd_register(struct cli_ctx *ctx, int argc, char **argv,
+		 struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, 'u' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "organization", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct admin_opts o = { NULL, false };
+	const char *name = NULL, *email = NULL, *org = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'k':
+			o.insecure = true;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'e':
+			email = optarg;
+			break;
+		case 'o':
+			org = optarg;
+			break;
+		default:
+			return cli_usage(res, "register",
+					 "register: unknown or incomplete "
+					 "option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(res, "register", "register needs PRODUCT_ID");
+	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0)
+		return cli_usage(res, "register",
+				 "--url must be an https:// URL");
+	return server_call(ctx, &o, "POST", "/v1/registrations",
+			   json_pack("{s:s,s:s?,s:s?,s:s?}", "product_id",
+				     argv[optind], "name", name, "email", email,
+				     "organization", org),
+			   false, res);
 }

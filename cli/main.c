@@ -71,6 +71,15 @@ const struct cli_command cli_commands[] = {
 	  "   (all take [--url URL] [--insecure]; the lab's server by "
 	  "default)",
 	  "the clearinghouse's admin routes, with the lab's token" },
+	{ "register", cmd_register,
+	  "actsim register PRODUCT_ID [--name N] [--email E] "
+	  "[--organization O] [--url URL] [--insecure]",
+	  "optional product registration with the clearinghouse" },
+	{ "scenario", cmd_scenario,
+	  "actsim scenario run FILE... [--format tap|junit|narrate] "
+	  "[--out FILE] [--keep-lab DIR]\n"
+	  "   or: actsim scenario check FILE...",
+	  "run scenario files as tests or a narrated demonstration" },
 	{ "server", cmd_server,
 	  "actsim server [--listen ADDR:PORT] [--threads N] "
 	  "[--cert FILE --key FILE]\n"
