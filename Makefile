@@ -40,7 +40,7 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_keys $(BUILD)/bench/bench_activation
 CATALOG = fixtures/catalog/ws2003.json
 
-.PHONY: all deps test check run tour bench asan install uninstall clean
+.PHONY: all deps test check run tour demo bench asan install uninstall clean
 
 all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
      $(BUILD)/actsim.pc
@@ -99,6 +99,12 @@ run: deps
 
 tour: all
 	@scripts/tour $(BUILD)/actsim
+
+# The grace-period demonstration, narrated for a live audience.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/actsim scenario run --format narrate \
+		fixtures/scenarios/grace-retail.scn
 
 bench: deps
 	@ACTSIM_EXTRA_DEPS="nginx wrk" scripts/install-deps

@@ -33,6 +33,10 @@ struct cli_ctx {
 	 * catalog that every command borrows instead of opening its own. */
 	struct actsim_lab *shared_lab;
 	struct actsim_catalog *shared_catalog;
+	/* Set by the scenario runner: `key gen` without --seed counts from
+	 * here instead of drawing random bytes, so a file gives the same keys
+	 * every time. NULL: random. */
+	uint64_t *keygen_sequence;
 };
 
 typedef void (*cli_text_fn)(const json_t *doc, FILE *out);

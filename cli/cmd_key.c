@@ -269,6 +269,11 @@ static int key_gen(struct cli_ctx *ctx, int argc, char **argv,
 	g.realm = actsim_lab_realm(lab);
 	g.channel_id_min = cfg->channel_id_min;
 	g.channel_id_max = cfg->channel_id_max;
+	if (!seeded && ctx->keygen_sequence != NULL) {
+		/* scenarios: deterministic, distinct from any --seed N */
+		seed = UINT64_C(0x5ce7a210) << 32 | (*ctx->keygen_sequence)++;
+		seeded = true;
+	}
 	if (seeded)
 		e = actsim_keygen_seed_from_number(g.stream_key, seed);
 	else

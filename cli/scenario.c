@@ -606,7 +606,9 @@ struct run {
 	json_t *last;      /* the previous command's document */
 	int last_status;
 	const char *last_command;
+	char command[SCENARIO_MAX_LINE * 2]; /* with variables replaced */
 	int64_t start;     /* the lab clock at the start: day 0 */
+	uint64_t keygen_sequence;
 	bool failed;       /* anything failed */
 	bool stop;         /* a command failed unexpected: stop the file */
 };
@@ -639,12 +641,15 @@ static void run_command(struct run *r, const struct step *st,
 	r->last_command = st->text;
 	if (!substitute(&r->vars, st->text, line, sizeof line) ||
 	    (argc = scenario_split(line, words, sizeof words, argv)) <= 0) {
+		r->last_command = st->text;
 		report_point(r->rep, r->sc->file, st->line, false, st->text,
 			     NULL, NULL, 2, "the line is too long once "
 					    "variables are replaced");
 		r->failed = r->stop = true;
 		return;
 	}
+	memcpy(r->command, line, sizeof r->command);
+	r->last_command = r->command;
 	/* getopt reorders argv; narration wants the words as written. */
 	memcpy(written, argv, sizeof written);
 	cli_run(&r->ctx, argc, argv, &res);
@@ -660,8 +665,9 @@ static void run_command(struct run *r, const struct step *st,
 	if (r->last_status != 0 &&
 	    !(next != NULL && next->kind == STEP_EXPECT &&
 	      strcmp(next->path, "exit") == 0)) {
-		report_point(r->rep, r->sc->file, st->line, false, st->text,
-			     "exit == 0", r->last, r->last_status,
+		report_point(r->rep, r->sc->file, st->line, false,
+			     r->last_command, "exit == 0", r->last,
+			     r->last_status,
 			     "the command failed and no 'expect exit' "
 			     "follows");
 		r->failed = r->stop = true;
@@ -697,6 +703,10 @@ static void run_expect(struct run *r, const struct step *st)
 		actual = status;
 	} else {
 		actual = scenario_path(r->last, st->path);
+		/* a member that is not there equals null */
+		if (actual == NULL && (strcmp(st->op, "==") == 0 ||
+				       strcmp(st->op, "!=") == 0))
+			actual = status = json_null();
 	}
 	ok = compare(actual, st->op, want, &why);
 	report_point(r->rep, r->sc->file, st->line, ok, r->last_command,
@@ -812,6 +822,7 @@ int scenario_run(const struct scenario *sc, const char *keep_dir,
 	}
 	r.ctx.lab_dir = dir;
 	r.ctx.json = true;
+	r.ctx.keygen_sequence = &r.keygen_sequence;
 	r.ctx.threads = 2;
 	r.ctx.dialogue = fopen("/dev/null", "w");
 	if (dir == NULL || cwd < 0 || !make_lab(&r, dir, err, sizeof err)) {
