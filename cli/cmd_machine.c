@@ -144,13 +144,34 @@ static json_t *machine_view(struct session *s, const struct actsim_machine *m,
 		"logon_allowed", st.logon_allowed);
 }
 
+/* The software part of `machine show`. */
+static void add_software(json_t *doc, const struct actsim_machine *m)
+{
+	json_t *apps = json_array(), *regressed = json_array();
+
+	for (size_t i = 0; i < m->napps; i++)
+		json_array_append_new(apps, json_string(m->apps[i]));
+	for (size_t i = 0; i < m->nregressed; i++)
+		json_array_append_new(regressed, json_string(m->regressed[i]));
+	json_object_set_new(doc, "os", json_integer(m->os));
+	json_object_set_new(doc, "sp", json_integer(m->sp));
+	json_object_set_new(doc, "apps", apps);
+	json_object_set_new(doc, "regressed_hotfixes", regressed);
+	json_object_set_new(doc, "sp2_blocked", json_boolean(m->sp2_blocked));
+	if (actsim_machine_app_version(m, "exchange") != NULL)
+		json_object_set_new(doc, "exchange",
+				    json_string(m->exchange_broken ? "broken" :
+								     "running"));
+}
+
 static void show_text(const json_t *doc, FILE *out)
 {
 	static const char *const keys[] = {
 		"name", "sku", "channel", "platform", "r2", "language",
 		"country", "product_id", "partial_key", "license_status",
 		"days_left", "deadline", "next_reminder", "installation_id",
-		"hardware_hash", "activated_at", "activation_kind", "services"
+		"hardware_hash", "activated_at", "activation_kind", "services",
+		"os", "sp", "apps", "regressed_hotfixes", "exchange"
 	};
 
 	cli_print_fields(doc, keys, sizeof keys / sizeof keys[0], out);
@@ -164,9 +185,16 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 		{ "hw", required_argument, NULL, 'h' },
 		{ "lang", required_argument, NULL, 'l' },
 		{ "country", required_argument, NULL, 'c' },
+		{ "os", required_argument, NULL, 'o' },
+		{ "sp", required_argument, NULL, 's' },
+		{ "r2", no_argument, NULL, 'r' },
+		{ "app", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct actsim_machine_spec spec = { NULL, NULL, NULL, NULL, NULL };
+	struct actsim_machine_spec spec;
+	const char *apps[ACTSIM_MAX_APPS + 1];
+	size_t napps = 0;
+	unsigned long long num;
 	struct actsim_hw_profile hw;
 	struct actsim_machine m;
 	struct session s;
@@ -175,6 +203,8 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 	actsim_err e;
 	int c, rc;
 
+	memset(&spec, 0, sizeof spec);
+	spec.sp = -1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -182,6 +212,33 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 			break;
 		case 'h':
 			hwpath = optarg;
+			break;
+		case 'o':
+			if (!cli_parse_u64(optarg, 2000, 2008, &num) ||
+			    (num != 2000 && num != 2003 && num != 2008))
+				return cli_usage(res, "machine",
+						 "--os is 2000, 2003 or 2008, "
+						 "not '%s'",
+						 optarg);
+			spec.os = (unsigned)num;
+			break;
+		case 's':
+			if (!cli_parse_u64(optarg, 0, 4, &num))
+				return cli_usage(res, "machine",
+						 "--sp is a service pack level "
+						 "0 to 4, not '%s'",
+						 optarg);
+			spec.sp = (int)num;
+			break;
+		case 'r':
+			spec.r2 = true;
+			break;
+		case 'a':
+			if (napps == ACTSIM_MAX_APPS)
+				return cli_usage(res, "machine",
+						 "at most %d --app options",
+						 ACTSIM_MAX_APPS);
+			apps[napps++] = optarg;
 			break;
 		case 'l':
 			spec.language = optarg;
@@ -200,6 +257,8 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_usage(res, "machine",
 				 "machine create needs NAME, --key and --hw");
 	spec.name = argv[optind];
+	apps[napps] = NULL;
+	spec.apps = apps;
 	rc = cli_load_profile(hwpath, &hw, res);
 	if (rc != 0)
 		return rc;
@@ -216,6 +275,8 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 		cli_lib_error(res, e, err);
 	if (e == ACTSIM_OK) {
 		res->doc = machine_view(&s, &m, res, &rc);
+		if (res->doc != NULL)
+			add_software(res->doc, &m);
 		res->text = show_text;
 	} else {
 		rc = res->status;
@@ -302,6 +363,8 @@ static int machine_show(struct cli_ctx *ctx, const char *name,
 	rc = load(&s, name, &m, res);
 	if (rc == 0) {
 		res->doc = machine_view(&s, &m, res, &rc);
+		if (res->doc != NULL)
+			add_software(res->doc, &m);
 		res->text = show_text;
 	}
 	return close_session(&s, rc, res);

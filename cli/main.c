@@ -40,6 +40,12 @@ const struct cli_command cli_commands[] = {
 	{ "machine", cmd_machine,
 	  "actsim machine create NAME --key KEY --hw PROFILE [--lang LANG] "
 	  "[--country CC]\n"
+	  "               [--os 2000|2003|2008] [--sp N] [--r2] "
+	  "[--app NAME[:VERSION]]...\n"
+	  "      apps: exchange:2000|2003|2007|2007sp1 powershell ie:6|7 "
+	  "cluster\n"
+	  "            domain-controller adc:2000 driver:NAME "
+	  "hotfix:KBnnnnnn[-v2]\n"
 	  "   or: actsim machine list | show NAME | delete NAME\n"
 	  "   or: actsim machine logon NAME [--remote]\n"
 	  "   or: actsim machine hw NAME --profile PROFILE | --replace "

@@ -113,6 +113,28 @@ actsim_err actsim_machine_create(struct actsim_lab *lab,
 	actsim_pid_format(m.product_id, &pid);
 	m.installed_at = now;
 	m.hardware = *spec->hardware;
+	m.os = spec->os ? spec->os : 2003;
+	m.sp = spec->sp >= 0 ? (unsigned)spec->sp : 1;
+	m.r2 = m.r2 || spec->r2;
+	if (m.os != 2000 && m.os != 2003 && m.os != 2008) {
+		if (err != NULL && cap > 0)
+			snprintf(err, cap, "unknown OS %u (2000, 2003 or 2008)",
+				 m.os);
+		return ACTSIM_E_INVALID_ARG;
+	}
+	if (m.r2 && (m.os != 2003 || m.sp < 1))
+		return fail(err, cap, ACTSIM_E_INVALID_ARG, "%s",
+			    "R2 needs Windows Server 2003 with SP1 or later");
+	for (const char *const *a = spec->apps; a != NULL && *a != NULL; a++) {
+		if (!actsim_app_valid(*a))
+			return fail(err, cap, ACTSIM_E_INVALID_ARG,
+				    "unknown application '%s' (see 'actsim "
+				    "help machine')",
+				    *a);
+		if (!actsim_machine_add_app(&m, *a))
+			return fail(err, cap, ACTSIM_E_INVALID_ARG,
+				    "too many applications at '%s'", *a);
+	}
 	/* System-locked pre-installation: the OEM's BIOS carries a marker and
 	 * the machine comes activated. */
 	if (ch != NULL && ch->policy == ACTSIM_POLICY_BIND_FIRST &&
@@ -226,7 +248,7 @@ static json_t *hash_json(uint64_t h)
 
 json_t *actsim_machine_to_json(const struct actsim_machine *m)
 {
-	return json_pack(
+	json_t *rec = json_pack(
 		"{s:i,s:s,s:s,s:s,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:I,s:i,s:I,"
 		"s:o,s:o,s:o,s:i,s:b,s:o,s:o,s:s?,s:s?,s:b,s:o}",
 		"version", RECORD_VERSION, "name", m->name, "key", m->key,
@@ -248,6 +270,22 @@ json_t *actsim_machine_to_json(const struct actsim_machine *m)
 		"out_of_tolerance", m->out_of_tolerance,
 		"out_of_tolerance_at",
 		time_or_null(m->out_of_tolerance, m->out_of_tolerance_at));
+	json_t *apps = json_array(), *regressed = json_array();
+
+	if (rec == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->napps; i++)
+		json_array_append_new(apps, json_string(m->apps[i]));
+	for (size_t i = 0; i < m->nregressed; i++)
+		json_array_append_new(regressed, json_string(m->regressed[i]));
+	json_object_set_new(rec, "os", json_integer(m->os));
+	json_object_set_new(rec, "sp", json_integer(m->sp));
+	json_object_set_new(rec, "apps", apps);
+	json_object_set_new(rec, "sp2_blocked", json_boolean(m->sp2_blocked));
+	json_object_set_new(rec, "regressed_hotfixes", regressed);
+	json_object_set_new(rec, "exchange_broken",
+			    json_boolean(m->exchange_broken));
+	return rec;
 }
 
 static bool get_str(json_t *rec, const char *k, char *dst, size_t cap)
@@ -313,6 +351,31 @@ static actsim_err from_json(json_t *rec, struct actsim_machine *m)
 	m->key_id = (uint64_t)json_integer_value(json_object_get(rec, "key_id"));
 	m->replacements = (unsigned)json_integer_value(
 		json_object_get(rec, "replacements"));
+	/* software state; records without it are plain 2003 SP1 servers */
+	m->os = json_is_integer(json_object_get(rec, "os")) ?
+			(unsigned)json_integer_value(json_object_get(rec, "os")) :
+			2003;
+	m->sp = json_is_integer(json_object_get(rec, "sp")) ?
+			(unsigned)json_integer_value(json_object_get(rec, "sp")) :
+			1;
+	{
+		size_t i;
+		json_t *a;
+
+		json_array_foreach(json_object_get(rec, "apps"), i, a)
+			if (json_is_string(a))
+				actsim_machine_add_app(m, json_string_value(a));
+		json_array_foreach(json_object_get(rec, "regressed_hotfixes"),
+				   i, a)
+			if (json_is_string(a) &&
+			    m->nregressed < ACTSIM_MAX_APPS)
+				snprintf(m->regressed[m->nregressed++],
+					 sizeof m->regressed[0], "%s",
+					 json_string_value(a));
+	}
+	m->sp2_blocked = json_is_true(json_object_get(rec, "sp2_blocked"));
+	m->exchange_broken =
+		json_is_true(json_object_get(rec, "exchange_broken"));
 	if (m->activated) {
 		if (!get_hash(rec, "baseline_hash", &m->baseline_hash) ||
 		    !get_str(rec, "activation_kind", m->activation_kind,
@@ -348,4 +411,90 @@ actsim_err actsim_machine_save(struct actsim_lab *lab,
 	e = actsim_lab_machine_put(lab, m->name, rec, false);
 	json_decref(rec);
 	return e;
+}
+
+/* ---- software ---- */
+
+bool actsim_app_valid(const char *app)
+{
+	static const char *const exact[] = {
+		"exchange:2000", "exchange:2003", "exchange:2007",
+		"exchange:2007sp1", "powershell", "ie:6", "ie:7", "cluster",
+		"domain-controller", "adc:2000", NULL
+	};
+	size_t n = strlen(app);
+
+	if (n == 0 || n > ACTSIM_APP_MAX)
+		return false;
+	for (const char *const *e = exact; *e != NULL; e++)
+		if (strcmp(app, *e) == 0)
+			return true;
+	if (strncmp(app, "driver:", 7) == 0)
+		return n > 7 && strspn(app + 7, "abcdefghijklmnopqrstuvwxyz"
+						"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						"0123456789-_.") == n - 7;
+	if (strncmp(app, "hotfix:KB", 9) == 0) {
+		size_t d = strspn(app + 9, "0123456789");
+
+		return d >= 5 && d <= 8 &&
+		       (app[9 + d] == '\0' || strcmp(app + 9 + d, "-v2") == 0);
+	}
+	return false;
+}
+
+bool actsim_machine_has_app(const struct actsim_machine *m, const char *app)
+{
+	for (size_t i = 0; i < m->napps; i++)
+		if (strcmp(m->apps[i], app) == 0)
+			return true;
+	return false;
+}
+
+const char *actsim_machine_app_version(const struct actsim_machine *m,
+				       const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < m->napps; i++)
+		if (strncmp(m->apps[i], name, n) == 0 && m->apps[i][n] == ':')
+			return m->apps[i] + n + 1;
+	return NULL;
+}
+
+bool actsim_machine_add_app(struct actsim_machine *m, const char *app)
+{
+	const char *colon = strchr(app, ':');
+
+	if (actsim_machine_has_app(m, app))
+		return true;
+	/* one version of a versioned product: exchange, ie, adc */
+	if (colon != NULL && strncmp(app, "driver:", 7) != 0 &&
+	    strncmp(app, "hotfix:", 7) != 0) {
+		char name[ACTSIM_APP_MAX + 1];
+		const char *old;
+
+		snprintf(name, sizeof name, "%.*s", (int)(colon - app), app);
+		old = actsim_machine_app_version(m, name);
+		if (old != NULL) {
+			char full[ACTSIM_APP_MAX + 2];
+
+			snprintf(full, sizeof full, "%s:%s", name, old);
+			actsim_machine_remove_app(m, full);
+		}
+	}
+	if (m->napps == ACTSIM_MAX_APPS)
+		return false;
+	snprintf(m->apps[m->napps++], sizeof m->apps[0], "%s", app);
+	return true;
+}
+
+void actsim_machine_remove_app(struct actsim_machine *m, const char *app)
+{
+	for (size_t i = 0; i < m->napps; i++)
+		if (strcmp(m->apps[i], app) == 0) {
+			memmove(&m->apps[i], &m->apps[i + 1],
+				(m->napps - i - 1) * sizeof m->apps[0]);
+			m->napps--;
+			return;
+		}
 }

@@ -21,6 +21,8 @@ extern "C" {
 
 #define ACTSIM_MACHINE_NAME_MAX 63
 #define ACTSIM_WORD_MAX 64
+#define ACTSIM_MAX_APPS 32
+#define ACTSIM_APP_MAX 47
 
 /* A machine. Plain value: no resources. */
 struct actsim_machine {
@@ -46,6 +48,15 @@ struct actsim_machine {
 	char confirmation_id[ACTSIM_CID_TEXT_BYTES];
 	bool out_of_tolerance;
 	int64_t out_of_tolerance_at;
+	/* software: seeds 000, 002, 003, 004 */
+	unsigned os;        /* 2000, 2003 or 2008 */
+	unsigned sp;        /* service pack level */
+	char apps[ACTSIM_MAX_APPS][ACTSIM_APP_MAX + 1]; /* "exchange:2003" */
+	size_t napps;
+	bool sp2_blocked;   /* by the hotfix scan tool, until /d */
+	char regressed[ACTSIM_MAX_APPS][ACTSIM_APP_MAX + 1]; /* KB numbers */
+	size_t nregressed;
+	bool exchange_broken; /* an unsupported upgrade was forced */
 };
 
 struct actsim_machine_spec {
@@ -54,7 +65,26 @@ struct actsim_machine_spec {
 	const struct actsim_hw_profile *hardware;
 	const char *language; /* NULL: "en" */
 	const char *country;  /* NULL: the catalog's default */
+	unsigned os;          /* 0: 2003 */
+	int sp;               /* -1: 1 (R2 CD1 is SP1 slipstreamed) */
+	bool r2;              /* R2 installed (also true with an R2 key) */
+	const char *const *apps; /* NULL-terminated, may be NULL */
 };
+
+/* Whether an application name is one a machine can have:
+ * exchange:2000|2003|2007|2007sp1, powershell, ie:6|7, cluster,
+ * domain-controller, adc:2000, driver:NAME, hotfix:KBnnnnnn[-v2]. */
+bool actsim_app_valid(const char *app);
+
+/* Whether the machine has the application (exact name). */
+bool actsim_machine_has_app(const struct actsim_machine *m, const char *app);
+/* The installed version of a versioned application ("exchange"), or
+ * NULL. */
+const char *actsim_machine_app_version(const struct actsim_machine *m,
+				       const char *name);
+/* Adds (when absent) or removes an application. */
+bool actsim_machine_add_app(struct actsim_machine *m, const char *app);
+void actsim_machine_remove_app(struct actsim_machine *m, const char *app);
 
 /* Installs a machine at the lab clock's time. Errors, with a message in
  * err: ACTSIM_E_INVALID_ARG (name, language, country),
