@@ -162,6 +162,27 @@ json_t *cli_hw_vote(const struct actsim_hw_vote *v);
 /* A refused activation as an error document (exit 1). */
 int cli_refusal(struct cli_result *res, const struct actsim_decision *d);
 
+/* What a machine-level command has open: the lab (private part), the
+ * catalog, one transaction and the lab clock's time. */
+struct cli_session {
+	struct cli_ctx *ctx;
+	struct actsim_lab *lab;
+	struct actsim_catalog *cat;
+	int64_t now;
+};
+
+struct actsim_machine;
+/* Opens a session (write: BEGIN IMMEDIATE); on failure fills res. */
+int cli_session_open(struct cli_ctx *ctx, struct cli_session *s, bool write,
+		     struct cli_result *res);
+/* Commits (status 0 or 1) or rolls back, gives everything back, returns
+ * the final status. */
+int cli_session_close(struct cli_session *s, int rc, struct cli_result *res);
+int cli_session_load(struct cli_session *s, const char *name,
+		     struct actsim_machine *m, struct cli_result *res);
+int cli_session_save(struct cli_session *s, const struct actsim_machine *m,
+		     struct cli_result *res);
+
 /* Resets getopt so each command parses from scratch. */
 void cli_getopt_reset(void);
 
@@ -195,5 +216,15 @@ int cmd_scenario(struct cli_ctx *ctx, int argc, char **argv,
 		 struct cli_result *res);
 int cmd_register(struct cli_ctx *ctx, int argc, char **argv,
 		 struct cli_result *res);
+int cmd_setup(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res);
+int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
+		    struct cli_result *res);
+int cmd_plan(struct cli_ctx *ctx, int argc, char **argv,
+	     struct cli_result *res);
+int cli_machine_servicing(struct cli_ctx *ctx, int argc, char **argv,
+			  struct cli_result *res);
+int cli_machine_updates(struct cli_ctx *ctx, int argc, char **argv,
+			struct cli_result *res);
 
 #endif

@@ -11,71 +11,6 @@
 #include "http_client.h"
 #include "../common/banned.h"
 
-/* What every subcommand has open. */
-struct session {
-	struct cli_ctx *ctx;
-	struct actsim_lab *lab;
-	struct actsim_catalog *cat;
-	int64_t now;
-};
-
-static int open_session(struct cli_ctx *ctx, struct session *s, bool write,
-			struct cli_result *res)
-{
-	actsim_err e;
-	int rc;
-
-	memset(s, 0, sizeof *s);
-	s->ctx = ctx;
-	rc = cli_open_lab(ctx, true, &s->lab, res);
-	if (rc != 0)
-		return rc;
-	rc = cli_load_catalog(ctx, s->lab, &s->cat, res);
-	if (rc == 0)
-		rc = cli_begin(s->lab, write, res);
-	if (rc == 0) {
-		e = actsim_lab_clock_get(s->lab, &s->now);
-		if (e != ACTSIM_OK) {
-			rc = cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
-			actsim_lab_rollback(s->lab);
-		}
-	}
-	if (rc != 0) {
-		cli_free_catalog(ctx, s->cat);
-		cli_close_lab(ctx, s->lab);
-	}
-	return rc;
-}
-
-static int close_session(struct session *s, int rc, struct cli_result *res)
-{
-	rc = cli_finish(s->lab, rc, res);
-	cli_free_catalog(s->ctx, s->cat);
-	cli_close_lab(s->ctx, s->lab);
-	return rc;
-}
-
-static int load(struct session *s, const char *name, struct actsim_machine *m,
-		struct cli_result *res)
-{
-	actsim_err e = actsim_machine_load(s->lab, name, m);
-
-	if (e == ACTSIM_E_NOT_FOUND)
-		return cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
-	if (e != ACTSIM_OK)
-		return cli_lib_error(res, e, "damaged machine record");
-	return 0;
-}
-
-static int save(struct session *s, const struct actsim_machine *m,
-		struct cli_result *res)
-{
-	actsim_err e = actsim_machine_save(s->lab, m);
-
-	return e == ACTSIM_OK ? 0 :
-				cli_lib_error(res, e, actsim_lab_errmsg(s->lab));
-}
-
 static json_t *time_json(bool set, int64_t t)
 {
 	char buf[ACTSIM_TIME_TEXT_BYTES];
@@ -106,7 +41,7 @@ static json_t *reminder_json(const struct actsim_license_state *st)
 }
 
 /* What `machine show` prints: slmgr /dli and /xpr in one. */
-static json_t *machine_view(struct session *s, const struct actsim_machine *m,
+static json_t *machine_view(struct cli_session *s, const struct actsim_machine *m,
 			    struct cli_result *res, int *rc)
 {
 	struct actsim_license_state st;
@@ -197,7 +132,7 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 	unsigned long long num;
 	struct actsim_hw_profile hw;
 	struct actsim_machine m;
-	struct session s;
+	struct cli_session s;
 	const char *hwpath = NULL;
 	char err[512];
 	actsim_err e;
@@ -263,7 +198,7 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 	if (rc != 0)
 		return rc;
 	spec.hardware = &hw;
-	rc = open_session(ctx, &s, true, res);
+	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
 		return rc;
 	e = actsim_machine_create(s.lab, s.cat, &spec, &m, err, sizeof err);
@@ -281,7 +216,7 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 	} else {
 		rc = res->status;
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void list_text(const json_t *doc, FILE *out)
@@ -307,7 +242,7 @@ static void list_text(const json_t *doc, FILE *out)
 static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 			struct cli_result *res)
 {
-	struct session s;
+	struct cli_session s;
 	json_t *records, *list, *rec;
 	size_t i;
 	actsim_err e;
@@ -317,13 +252,13 @@ static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 	if (argc != 1)
 		return cli_usage(res, "machine", "machine list takes no "
 						 "arguments");
-	rc = open_session(ctx, &s, false, res);
+	rc = cli_session_open(ctx, &s, false, res);
 	if (rc != 0)
 		return rc;
 	e = actsim_lab_machine_all(s.lab, &records);
 	if (e != ACTSIM_OK) {
 		json_decref(records);
-		return close_session(&s, cli_lib_error(res, e,
+		return cli_session_close(&s, cli_lib_error(res, e,
 						       actsim_lab_errmsg(s.lab)),
 				     res);
 	}
@@ -332,7 +267,7 @@ static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 		struct actsim_machine m;
 		struct actsim_license_state st;
 
-		if (load(&s, json_string_value(json_object_get(rec, "name")), &m,
+		if (cli_session_load(&s, json_string_value(json_object_get(rec, "name")), &m,
 			 res) != 0)
 			continue;
 		actsim_machine_license(s.cat, &m, s.now, &st);
@@ -348,26 +283,26 @@ static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 	res->doc = json_pack("{s:o}", "machines", list);
 	res->status = CLI_OK;
 	res->text = list_text;
-	return close_session(&s, CLI_OK, res);
+	return cli_session_close(&s, CLI_OK, res);
 }
 
 static int machine_show(struct cli_ctx *ctx, const char *name,
 			struct cli_result *res)
 {
-	struct session s;
+	struct cli_session s;
 	struct actsim_machine m;
-	int rc = open_session(ctx, &s, false, res);
+	int rc = cli_session_open(ctx, &s, false, res);
 
 	if (rc != 0)
 		return rc;
-	rc = load(&s, name, &m, res);
+	rc = cli_session_load(&s, name, &m, res);
 	if (rc == 0) {
 		res->doc = machine_view(&s, &m, res, &rc);
 		if (res->doc != NULL)
 			add_software(res->doc, &m);
 		res->text = show_text;
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void delete_text(const json_t *doc, FILE *out)
@@ -379,9 +314,9 @@ static void delete_text(const json_t *doc, FILE *out)
 static int machine_delete(struct cli_ctx *ctx, const char *name,
 			  struct cli_result *res)
 {
-	struct session s;
+	struct cli_session s;
 	actsim_err e;
-	int rc = open_session(ctx, &s, true, res);
+	int rc = cli_session_open(ctx, &s, true, res);
 
 	if (rc != 0)
 		return rc;
@@ -392,7 +327,7 @@ static int machine_delete(struct cli_ctx *ctx, const char *name,
 		res->doc = json_pack("{s:s}", "deleted", name);
 		res->text = delete_text;
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void logon_text(const json_t *doc, FILE *out)
@@ -444,7 +379,7 @@ static int machine_logon(struct cli_ctx *ctx, int argc, char **argv,
 		{ "remote", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct session s;
+	struct cli_session s;
 	struct actsim_machine m;
 	struct actsim_license_state st;
 	bool remote = false, allowed;
@@ -459,10 +394,10 @@ static int machine_logon(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	if (argc - optind != 1)
 		return cli_usage(res, "machine", "machine logon needs NAME");
-	rc = open_session(ctx, &s, false, res);
+	rc = cli_session_open(ctx, &s, false, res);
 	if (rc != 0)
 		return rc;
-	rc = load(&s, argv[optind], &m, res);
+	rc = cli_session_load(&s, argv[optind], &m, res);
 	if (rc == 0) {
 		actsim_machine_license(s.cat, &m, s.now, &st);
 		allowed = remote ? st.remote_allowed : st.logon_allowed;
@@ -476,7 +411,7 @@ static int machine_logon(struct cli_ctx *ctx, int argc, char **argv,
 		res->text = logon_text;
 		rc = allowed ? CLI_OK : CLI_NEGATIVE;
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void hw_text(const json_t *doc, FILE *out)
@@ -531,7 +466,7 @@ static int machine_hw(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_hw_vote v;
 	struct actsim_license_state st;
 	struct actsim_machine m;
-	struct session s;
+	struct cli_session s;
 	char hex[ACTSIM_HW_HASH_HEX];
 	actsim_err e;
 	int c, rc;
@@ -552,15 +487,15 @@ static int machine_hw(struct cli_ctx *ctx, int argc, char **argv,
 				 "or --replace");
 	if (profile != NULL && (rc = cli_load_profile(profile, &p, res)) != 0)
 		return rc;
-	rc = open_session(ctx, &s, true, res);
+	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
 		return rc;
-	rc = load(&s, argv[optind], &m, res);
+	rc = cli_session_load(&s, argv[optind], &m, res);
 	if (rc == 0 && replace != NULL)
 		rc = replace_fields(&m, replace, &p, res);
 	if (rc == 0) {
 		e = actsim_machine_set_hardware(&m, &p, s.now);
-		rc = e == ACTSIM_OK ? save(&s, &m, res) :
+		rc = e == ACTSIM_OK ? cli_session_save(&s, &m, res) :
 				      cli_lib_error(res, e, NULL);
 	}
 	if (rc == 0) {
@@ -577,7 +512,7 @@ static int machine_hw(struct cli_ctx *ctx, int argc, char **argv,
 		json_object_set_new(res->doc, "days_left", days_json(&st));
 		res->text = hw_text;
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void iid_text(const json_t *doc, FILE *out)
@@ -589,16 +524,16 @@ static void iid_text(const json_t *doc, FILE *out)
 static int machine_iid(struct cli_ctx *ctx, const char *name,
 		       struct cli_result *res)
 {
-	struct session s;
+	struct cli_session s;
 	struct actsim_machine m;
 	struct actsim_iid iid;
 	char text[ACTSIM_IID_TEXT_BYTES], hex[ACTSIM_HW_HASH_HEX];
 	actsim_err e;
-	int rc = open_session(ctx, &s, false, res);
+	int rc = cli_session_open(ctx, &s, false, res);
 
 	if (rc != 0)
 		return rc;
-	rc = load(&s, name, &m, res);
+	rc = cli_session_load(&s, name, &m, res);
 	if (rc == 0) {
 		e = actsim_machine_iid(s.lab, &m, &iid);
 		if (e != ACTSIM_OK) {
@@ -612,7 +547,7 @@ static int machine_iid(struct cli_ctx *ctx, const char *name,
 			res->text = iid_text;
 		}
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static void activate_text(const json_t *doc, FILE *out)
@@ -623,7 +558,7 @@ static void activate_text(const json_t *doc, FILE *out)
 }
 
 /* Accepts a confirmation ID for the machine's current installation ID. */
-static int accept_cid(struct session *s, struct actsim_machine *m,
+static int accept_cid(struct cli_session *s, struct actsim_machine *m,
 		      const struct actsim_iid *iid, const char *text,
 		      const char *kind, struct cli_result *res)
 {
@@ -646,7 +581,7 @@ static int accept_cid(struct session *s, struct actsim_machine *m,
 	}
 	actsim_cid_format(canon, &cid);
 	actsim_machine_activated(m, canon, kind, s->now);
-	rc = save(s, m, res);
+	rc = cli_session_save(s, m, res);
 	if (rc != 0)
 		return rc;
 	actsim_machine_license(s->cat, m, s->now, &st);
@@ -661,7 +596,7 @@ static int accept_cid(struct session *s, struct actsim_machine *m,
 /* The Internet road failed: say so and give the telephone number for the
  * machine's country (seed 001: "if activating over the internet fails,
  * you can call"). */
-static int online_failed(struct session *s, const struct actsim_machine *m,
+static int online_failed(struct cli_session *s, const struct actsim_machine *m,
 			 const char *why, struct cli_result *res)
 {
 	const char *phone = actsim_catalog_phone(s->cat, m->country);
@@ -684,7 +619,7 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 			   const char *url, bool insecure,
 			   struct cli_result *res)
 {
-	struct session s;
+	struct cli_session s;
 	struct actsim_machine m;
 	struct actsim_iid iid, again;
 	struct http_call call;
@@ -694,13 +629,13 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	const char *cid;
 	int rc;
 
-	rc = open_session(ctx, &s, false, res);
+	rc = cli_session_open(ctx, &s, false, res);
 	if (rc != 0)
 		return rc;
-	rc = load(&s, name, &m, res);
+	rc = cli_session_load(&s, name, &m, res);
 	if (rc == 0 && actsim_machine_iid(s.lab, &m, &iid) != ACTSIM_OK)
 		rc = cli_lib_error(res, ACTSIM_E_CRYPTO, NULL);
-	rc = close_session(&s, rc, res);
+	rc = cli_session_close(&s, rc, res);
 	if (rc != 0)
 		return rc;
 	actsim_iid_format(iid_text, &iid);
@@ -722,10 +657,10 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	if (call.status != 0)
 		doc = json_loads(call.response, 0, NULL);
 
-	rc = open_session(ctx, &s, true, res);
+	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
 		goto out;
-	rc = load(&s, name, &m, res);
+	rc = cli_session_load(&s, name, &m, res);
 	if (rc != 0)
 		goto close;
 	if (call.status == 0 || call.status >= 500) {
@@ -761,7 +696,7 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	}
 	rc = accept_cid(&s, &m, &iid, cid != NULL ? cid : "", "online", res);
 close:
-	rc = close_session(&s, rc, res);
+	rc = cli_session_close(&s, rc, res);
 out:
 	json_decref(doc);
 	free(call.response);
@@ -784,7 +719,7 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_clearing_result r;
 	struct actsim_machine m;
 	struct actsim_iid iid;
-	struct session s;
+	struct cli_session s;
 	actsim_err e;
 	int c, rc;
 
@@ -818,10 +753,10 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 				 url);
 	if (online)
 		return activate_online(ctx, argv[optind], url, insecure, res);
-	rc = open_session(ctx, &s, true, res);
+	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
 		return rc;
-	rc = load(&s, argv[optind], &m, res);
+	rc = cli_session_load(&s, argv[optind], &m, res);
 	if (rc == 0) {
 		e = actsim_machine_iid(s.lab, &m, &iid);
 		if (e != ACTSIM_OK)
@@ -840,7 +775,7 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	} else if (rc == 0) {
 		rc = accept_cid(&s, &m, &iid, cid, "cid", res);
 	}
-	return close_session(&s, rc, res);
+	return cli_session_close(&s, rc, res);
 }
 
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
@@ -858,6 +793,10 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		return machine_hw(ctx, argc - 1, argv + 1, res);
 	if (strcmp(sub, "activate") == 0)
 		return machine_activate(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "servicing") == 0)
+		return cli_machine_servicing(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "updates") == 0)
+		return cli_machine_updates(ctx, argc - 1, argv + 1, res);
 	if (argc == 3 && strcmp(sub, "show") == 0)
 		return machine_show(ctx, argv[2], res);
 	if (argc == 3 && strcmp(sub, "delete") == 0)
@@ -866,5 +805,6 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		return machine_iid(ctx, argv[2], res);
 	return cli_usage(res, "machine",
 			 "machine needs create, list, show NAME, delete NAME, "
-			 "logon NAME, hw NAME, iid NAME or activate NAME");
+			 "logon NAME, hw NAME, iid NAME, activate NAME, "
+			 "servicing NAME or updates NAME");
 }

@@ -52,7 +52,9 @@ const struct cli_command cli_commands[] = {
 	  "FIELD[,FIELD...]\n"
 	  "   or: actsim machine iid NAME\n"
 	  "   or: actsim machine activate NAME --local | --cid CID |\n"
-	  "                               --online [--url URL] [--insecure]",
+	  "                               --online [--url URL] [--insecure]\n"
+	  "   or: actsim machine servicing NAME --sp 2 [--slipstream]\n"
+	  "   or: actsim machine updates NAME [--hide sp2]",
 	  "simulated servers: install, log on, change hardware, activate" },
 	{ "iid", cmd_iid, "actsim iid decode IID",
 	  "decode an installation ID" },
@@ -86,6 +88,20 @@ const struct cli_command cli_commands[] = {
 	  "[--out FILE] [--keep-lab DIR]\n"
 	  "   or: actsim scenario check FILE...",
 	  "run scenario files as tests or a narrated demonstration" },
+	{ "setup", cmd_setup,
+	  "actsim setup r2 --from SKU/CHANNEL/PLATFORM/LANG/spN "
+	  "--to SKU/CHANNEL/PLATFORM/LANG\n"
+	  "                [--key KEY] [--r2-key-installed]\n"
+	  "   or: actsim setup r2 NAME --to SKU/CHANNEL/PLATFORM/LANG "
+	  "[--key KEY]",
+	  "the Windows Server 2003 R2 upgrade advisor" },
+	{ "hotfix-scan", cmd_hotfix_scan,
+	  "actsim hotfix-scan NAME [/d] [/v] [/q] [/help | /? | /h]",
+	  "the SP2 hotfix regression scan tool (log: NAME_log.txt)" },
+	{ "plan", cmd_plan,
+	  "actsim plan NAME --to 2000|2003|2008 [--exchange VERSION] "
+	  "[--apply | --force]",
+	  "Exchange and Windows upgrade planning" },
 	{ "server", cmd_server,
 	  "actsim server [--listen ADDR:PORT] [--threads N] "
 	  "[--cert FILE --key FILE]\n"
