@@ -37,6 +37,10 @@ struct cli_ctx {
 	 * here instead of drawing random bytes, so a file gives the same keys
 	 * every time. NULL: random. */
 	uint64_t *keygen_sequence;
+	/* Where commands write files meant for "the current folder" (the
+	 * hotfix scan tool's log); NULL: the current folder. Scenarios use
+	 * their lab, so a test run leaves nothing behind. */
+	const char *output_dir;
 };
 
 typedef void (*cli_text_fn)(const json_t *doc, FILE *out);

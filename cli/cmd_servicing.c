@@ -254,7 +254,11 @@ int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_session_close(&s, rc, res);
 	doc = actsim_setup_hotfix_scan(s.cat, &m, unblock);
 	report = scan_report(&s, &m, doc, verbose);
-	snprintf(path, sizeof path, "%s_log.txt", m.name);
+	if (ctx->output_dir != NULL)
+		snprintf(path, sizeof path, "%s/%s_log.txt", ctx->output_dir,
+			 m.name);
+	else
+		snprintf(path, sizeof path, "%s_log.txt", m.name);
 	f = fopen(path, "w");
 	if (f == NULL || report == NULL || fputs(report, f) == EOF) {
 		if (f != NULL)

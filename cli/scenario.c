@@ -823,6 +823,7 @@ int scenario_run(const struct scenario *sc, const char *keep_dir,
 	r.ctx.lab_dir = dir;
 	r.ctx.json = true;
 	r.ctx.keygen_sequence = &r.keygen_sequence;
+	r.ctx.output_dir = dir;
 	r.ctx.threads = 2;
 	r.ctx.dialogue = fopen("/dev/null", "w");
 	if (dir == NULL || cwd < 0 || !make_lab(&r, dir, err, sizeof err)) {
