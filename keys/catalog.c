@@ -526,6 +526,128 @@ static actsim_err check_countries(struct vctx *v, json_t *doc)
 	return ACTSIM_OK;
 }
 
+/* An object member holding only non-empty arrays of strings. */
+static actsim_err check_string_lists(struct vctx *v, json_t *obj,
+				     const char *path, json_t *allowed_ids)
+{
+	const char *key;
+	json_t *arr, *el;
+	size_t i;
+	char p[160];
+
+	if (!json_is_object(obj))
+		return verr(v, path, "must be an object");
+	json_object_foreach(obj, key, arr) {
+		snprintf(p, sizeof p, "%s.%s", path, key);
+		if (!json_is_array(arr))
+			return verr(v, p, "must be an array");
+		json_array_foreach(arr, i, el) {
+			if (!json_is_string(el))
+				return verr(v, p, "must hold strings");
+			if (allowed_ids != NULL &&
+			    find_by_id(allowed_ids, json_string_value(el)) ==
+				    NULL)
+				return verr(v, p, "unknown id '%s'",
+					    json_string_value(el));
+		}
+	}
+	return ACTSIM_OK;
+}
+
+/* The Setup and servicing facts (seeds 000, 002, 003, 004): checked for
+ * shape here, so that a malformed catalog is refused at start. */
+static actsim_err check_setup_facts(struct vctx *v, json_t *doc)
+{
+	static const char *const r2_messages[] = {
+		"sp_required", "no_itanium", "platform_x86", "platform_x64",
+		"language", "web_edition", "sku_not_supported", "invalid_key",
+		"edition_mismatch", "option_1", "option_2", "option_3"
+	};
+	static const char *const sp2_texts[] = {
+		"slipstream_ie", "update_ie", "regressed", "reissued_suffix"
+	};
+	json_t *r2 = json_object_get(doc, "r2_upgrade");
+	json_t *sp2 = json_object_get(doc, "service_pack_2");
+	json_t *ex = json_object_get(doc, "exchange");
+	json_t *el, *b;
+	const char *s, *key;
+	size_t i;
+	char p[160];
+	int n;
+	actsim_err e;
+
+	if (!json_is_object(r2))
+		return verr(v, "$.r2_upgrade", "must be an object");
+	if ((e = need_int(v, r2, "$.r2_upgrade", "sp_required", 0, 9, &n)) !=
+		    ACTSIM_OK ||
+	    (e = check_string_lists(v, json_object_get(r2, "channel_matrix"),
+				    "$.r2_upgrade.channel_matrix",
+				    json_object_get(doc, "channels"))) !=
+		    ACTSIM_OK ||
+	    (e = check_string_lists(v, json_object_get(r2, "sku_matrix"),
+				    "$.r2_upgrade.sku_matrix",
+				    json_object_get(doc, "skus"))) != ACTSIM_OK ||
+	    (e = check_string_lists(v, json_object_get(r2, "options"),
+				    "$.r2_upgrade.options", NULL)) != ACTSIM_OK)
+		return e;
+	for (i = 0; i < sizeof r2_messages / sizeof r2_messages[0]; i++)
+		if (!json_is_string(json_object_get(
+			    json_object_get(r2, "messages"), r2_messages[i])))
+			return verr(v, "$.r2_upgrade.messages",
+				    "'%s' must be a string", r2_messages[i]);
+	for (i = 1; i <= 3; i++) {
+		char k[2] = { (char)('0' + i), '\0' };
+
+		if (!json_is_array(json_object_get(
+			    json_object_get(r2, "options"), k)))
+			return verr(v, "$.r2_upgrade.options",
+				    "option '%s' is missing", k);
+	}
+	if (!json_is_array(json_object_get(r2, "warnings")))
+		return verr(v, "$.r2_upgrade", "'warnings' must be an array");
+
+	if (!json_is_object(sp2))
+		return verr(v, "$.service_pack_2", "must be an object");
+	for (i = 0; i < sizeof sp2_texts / sizeof sp2_texts[0]; i++)
+		if (!json_is_string(json_object_get(sp2, sp2_texts[i])))
+			return verr(v, "$.service_pack_2",
+				    "'%s' must be a string", sp2_texts[i]);
+	json_array_foreach(json_object_get(sp2, "support_only_hotfixes"), i,
+			   el) {
+		snprintf(p, sizeof p, "$.service_pack_2.support_only_hotfixes[%zu]",
+			 i);
+		if ((e = need_string(v, el, p, "kb", &s)) != ACTSIM_OK)
+			return e;
+		if (strncmp(s, "KB", 2) != 0)
+			return verr(v, p, "'kb' must start with KB");
+	}
+	json_array_foreach(json_object_get(sp2, "updates"), i, el) {
+		snprintf(p, sizeof p, "$.service_pack_2.updates[%zu]", i);
+		if ((e = need_string(v, el, p, "kb", &s)) != ACTSIM_OK)
+			return e;
+		if (!json_is_boolean(json_object_get(el, "superseded_by_sp2")))
+			return verr(v, p, "'superseded_by_sp2' must be true or "
+					  "false");
+	}
+
+	if (!json_is_object(ex))
+		return verr(v, "$.exchange", "must be an object");
+	if ((e = check_string_lists(v, json_object_get(ex, "runs_on"),
+				    "$.exchange.runs_on", NULL)) != ACTSIM_OK)
+		return e;
+	if (!json_is_object(json_object_get(ex, "blockers")))
+		return verr(v, "$.exchange", "'blockers' must be an object");
+	json_object_foreach(json_object_get(ex, "blockers"), key, b) {
+		snprintf(p, sizeof p, "$.exchange.blockers.%s", key);
+		if (!json_is_object(b) ||
+		    (e = need_string(v, b, p, "source", &s)) != ACTSIM_OK ||
+		    !json_is_string(json_object_get(b, "reason")))
+			return verr(v, p, "needs 'source' and 'reason' "
+					  "strings");
+	}
+	return ACTSIM_OK;
+}
+
 static actsim_err validate(struct vctx *v, struct actsim_catalog *c)
 {
 	json_t *ver = json_object_get(c->doc, "catalog_version");
@@ -546,7 +668,8 @@ static actsim_err validate(struct vctx *v, struct actsim_catalog *c)
 	    (e = check_channel_rules(v, c)) != ACTSIM_OK ||
 	    (e = check_activation(v, c)) != ACTSIM_OK ||
 	    (e = check_products(v, c->doc)) != ACTSIM_OK ||
-	    (e = check_configs(v, c)) != ACTSIM_OK)
+	    (e = check_configs(v, c)) != ACTSIM_OK ||
+	    (e = check_setup_facts(v, c->doc)) != ACTSIM_OK)
 		return e;
 	return check_coverage(v, c);
 }

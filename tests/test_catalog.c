@@ -319,6 +319,21 @@ static void test_catalog_errors(void **state)
 			     "$.key_configurations[2]: 'index' must be 2");
 	expect_catalog_error("key_configurations/5/r2", json_string("no"),
 			     "$.key_configurations[5]: 'r2'");
+	expect_catalog_error("r2_upgrade/channel_matrix/oem",
+			     json_pack("[s]", "shop"),
+			     "$.r2_upgrade.channel_matrix.oem: unknown id "
+			     "'shop'");
+	expect_catalog_error("r2_upgrade/sku_matrix/standard", json_integer(1),
+			     "$.r2_upgrade.sku_matrix.standard: must be an "
+			     "array");
+	expect_catalog_error("r2_upgrade/messages/sp_required", NULL,
+			     "$.r2_upgrade.messages: 'sp_required'");
+	expect_catalog_error("service_pack_2/updates/0/superseded_by_sp2",
+			     json_string("yes"),
+			     "$.service_pack_2.updates[0]: "
+			     "'superseded_by_sp2'");
+	expect_catalog_error("exchange/blockers/powershell/source", NULL,
+			     "$.exchange.blockers.powershell");
 	assert_int_equal(actsim_catalog_load(&c, "x.json", "{\"a\":", 5, err,
 					     sizeof err),
 			 ACTSIM_E_CATALOG);
