@@ -79,20 +79,17 @@ static json_t *machine_view(struct cli_session *s, const struct actsim_machine *
 		"logon_allowed", st.logon_allowed);
 }
 
-/* The software part of `machine show`. */
+/* The software part of `machine show`, from the stored record. */
 static void add_software(json_t *doc, const struct actsim_machine *m)
 {
-	json_t *apps = json_array(), *regressed = json_array();
+	static const char *const keys[] = { "os", "sp", "apps",
+					    "regressed_hotfixes",
+					    "sp2_blocked" };
+	json_t *rec = actsim_machine_to_json(m);
 
-	for (size_t i = 0; i < m->napps; i++)
-		json_array_append_new(apps, json_string(m->apps[i]));
-	for (size_t i = 0; i < m->nregressed; i++)
-		json_array_append_new(regressed, json_string(m->regressed[i]));
-	json_object_set_new(doc, "os", json_integer(m->os));
-	json_object_set_new(doc, "sp", json_integer(m->sp));
-	json_object_set_new(doc, "apps", apps);
-	json_object_set_new(doc, "regressed_hotfixes", regressed);
-	json_object_set_new(doc, "sp2_blocked", json_boolean(m->sp2_blocked));
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		json_object_set(doc, keys[i], json_object_get(rec, keys[i]));
+	json_decref(rec);
 	if (actsim_machine_app_version(m, "exchange") != NULL)
 		json_object_set_new(doc, "exchange",
 				    json_string(m->exchange_broken ? "broken" :
