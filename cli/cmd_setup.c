@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actsim/ids.h"
 #include "actsim/machine.h"
 #include "actsim/setup.h"
 #include "cli.h"
@@ -182,9 +183,22 @@ int cmd_setup(struct cli_ctx *ctx, int argc, char **argv,
 		m.r2 = true;
 		if (key != NULL) {
 			struct actsim_pkey k;
+			const struct actsim_keyconfig *cfg;
+			struct actsim_pid pid;
 
-			if (actsim_pkey_parse(&k, key, NULL) == ACTSIM_OK)
+			/* The new key brings its own product ID; the
+			 * install digits stay. */
+			if (actsim_pkey_parse(&k, key, NULL) == ACTSIM_OK &&
+			    (cfg = actsim_catalog_by_channel_id(
+				     s.cat, k.channel_id)) != NULL &&
+			    actsim_key_identity(&k, &m.key_id, &m.sequence) ==
+				    ACTSIM_OK) {
 				actsim_pkey_format(m.key, &k);
+				m.channel_id = k.channel_id;
+				actsim_pid_make(&pid, cfg, m.channel_id,
+						m.sequence, m.install);
+				actsim_pid_format(m.product_id, &pid);
+			}
 		}
 		rc = cli_session_save(&s, &m, res);
 		json_object_set_new(doc, "machine", json_string(name));

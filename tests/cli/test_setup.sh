@@ -30,6 +30,11 @@ expect "both --from and NAME" 2 $A setup r2 s1 --from standard/retail/x86/en/sp1
 expect "upgrade a machine" 0 $A setup r2 s2 --to enterprise/volume/x86/en
 expect "it is R2 now" 0 $A --json machine show s2
 json_is "enterprise volume R2" 'd["r2"] is True and d["sku"] == "enterprise" and d["channel"] == "volume"'
+KR2=$($A key gen --sku enterprise --channel retail --platform x86 --r2)
+$A machine create s4 --key "$K" --hw "$HW/dl380.json" >/dev/null
+expect "upgrade with a new key" 0 $A setup r2 s4 --to enterprise/retail/x86/en --key "$KR2"
+expect "the new key's product ID" 0 $A --json machine show s4
+json_is "product ID follows the key" "d['partial_key'] == '${KR2##*-}' and d['product_id'].split('-')[1] == '$($A --json key decode "$KR2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["channel_id"])')'"
 expect "again: already R2" 1 $A --json setup r2 s2 --to enterprise/volume/x86/en
 json_is "ALREADY_R2" 'd["error"]["code"] == "ALREADY_R2"'
 
