@@ -35,12 +35,16 @@ LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
 CLI_SRC = $(wildcard cli/*.c server/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# The front ends without main(): for the fuzz targets.
+CLI_LIB_OBJ = $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+FUZZ_NAMES = pkey iid cid hwprofile catalog scenario http time
+FUZZ_REPLAY = $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_keys $(BUILD)/bench/bench_activation
 CATALOG = fixtures/catalog/ws2003.json
 
-.PHONY: all deps test check run tour demo bench asan install uninstall clean
+.PHONY: all deps test check run tour demo bench fuzz asan install uninstall clean
 
 all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
      $(BUILD)/actsim.pc
@@ -82,12 +86,37 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libactsim.a
 	$(CC) $(ALL_CFLAGS) -Ikeys -Icommon $(LDFLAGS) -o $@ $< \
 		$(BUILD)/libactsim.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+# Each fuzz target with a main() that replays its committed corpus.
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/util.c \
+		$(CLI_LIB_OBJ) $(BUILD)/libactsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/replay.c \
+		fuzz/util.c $(CLI_LIB_OBJ) $(BUILD)/libactsim.a $(PKG_LIBS) \
+		$(FRONT_LIBS)
+
+# libFuzzer builds: `make fuzz FUZZ_TIME=600` runs each target that long.
+FUZZ_TIME ?= 60
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/util.c $(CLI_LIB_OBJ) \
+		$(BUILD)/libactsim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ fuzz/fuzz_$*.c \
+		fuzz/util.c $(CLI_LIB_OBJ) $(BUILD)/libactsim.a $(PKG_LIBS) \
+		$(FRONT_LIBS)
+
+fuzz: deps
+	@ACTSIM_EXTRA_DEPS="clang libclang-rt-14-dev" scripts/install-deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" \
+		$(FUZZ_NAMES:%=build-fuzz/fuzz/fuzz_%)
+	@scripts/fuzz build-fuzz $(FUZZ_TIME) $(FUZZ_NAMES)
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libactsim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libactsim.a $(PKG_LIBS)
 
 # The tests, without installing anything first.
-check: all $(TEST_BIN)
+check: all $(TEST_BIN) $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) tests/run
 
 test: deps
@@ -141,6 +170,6 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/actsim
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -77,7 +77,8 @@ struct cli_command {
 	const char *summary; /* one line for the command list */
 };
 
-/* The command table (cli/main.c). */
+/* The command table (cli/commands.c) and the global usage line. */
+extern const char cli_global_usage[];
 extern const struct cli_command cli_commands[];
 const struct cli_command *cli_find_command(const char *name);
 
