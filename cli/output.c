@@ -11,9 +11,17 @@ static json_t *error_object(struct cli_result *res, int status,
 			    const char *code, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	json_t *err;
+	json_t *err, *probe;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Messages quote what was typed, which need not be UTF-8; JSON
+	 * must be. */
+	probe = json_string(msg);
+	if (probe == NULL)
+		for (char *p = msg; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+	json_decref(probe);
 	json_decref(res->doc);
 	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
 	res->doc = json_pack("{s:o}", "error", err);

@@ -108,10 +108,15 @@ json_t *actsim_pkey_malformed_json(const char *text,
 			 "malformed product key: character %s at position %zu "
 			 "is not one of %s",
 			 shown, d->position, ACTSIM_PKEY_ALPHABET);
-		err = json_pack("{s:s,s:s,s:I,s:s%}", "code", "MALFORMED_KEY",
+		/* printable ASCII as itself, anything else in hex: the
+		 * document stays valid UTF-8 whatever was typed */
+		err = json_pack("{s:s,s:s,s:I,s:s}", "code", "MALFORMED_KEY",
 				"message", msg, "position",
 				(json_int_t)d->position, "character",
-				&d->character, (size_t)1);
+				ch >= 0x20 && ch < 0x7f ? shown + 1 : shown);
+		if (ch >= 0x20 && ch < 0x7f)
+			json_object_set_new(err, "character",
+					    json_stringn(&d->character, 1));
 	} else if (strlen(text) > ACTSIM_PKEY_MAX_INPUT) {
 		snprintf(msg, sizeof msg,
 			 "malformed product key: longer than %d characters",
