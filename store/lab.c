@@ -40,7 +40,6 @@ static const char schema_v1[] =
 	" counted INTEGER NOT NULL, confirmation_id TEXT);"
 	"CREATE INDEX activations_by_key ON activations(key, counted, result);"
 	"CREATE INDEX activations_by_iid ON activations(installation_id);"
-	"CREATE INDEX activations_by_pid ON activations(product_id);"
 	"CREATE TABLE blocks(key TEXT PRIMARY KEY, reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL);"
 	"CREATE TABLE registrations(id INTEGER PRIMARY KEY,"
@@ -50,6 +49,13 @@ static const char schema_v1[] =
 	" method TEXT NOT NULL, route TEXT NOT NULL, status INTEGER NOT NULL,"
 	" latency_us INTEGER NOT NULL);"
 	"PRAGMA user_version = 1;";
+
+/* Forward migrations: migrations[v] takes a lab from version v-1 to v.
+ * They run in one transaction when a lab is opened, so a lab is either
+ * wholly at the old version or wholly at the new one. */
+static const char *const migrations[ACTSIM_LAB_SCHEMA_VERSION + 1] = {
+	[2] = "CREATE INDEX activations_by_pid ON activations(product_id);",
+};
 
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 		    ...)
@@ -346,6 +352,37 @@ static void remove_lab_files(const char *dir)
 	}
 }
 
+static int user_version(struct actsim_lab *lab)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(lab->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Brings the schema up to ACTSIM_LAB_SCHEMA_VERSION inside the caller's
+ * transaction. */
+static actsim_err migrate(struct actsim_lab *lab, int from)
+{
+	char sql[64];
+	actsim_err e;
+
+	for (int v = from + 1; v <= ACTSIM_LAB_SCHEMA_VERSION; v++) {
+		if (migrations[v] != NULL &&
+		    (e = db_exec(lab, migrations[v])) != ACTSIM_OK)
+			return e;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		 ACTSIM_LAB_SCHEMA_VERSION);
+	return db_exec(lab, sql);
+}
+
 static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
 {
 	char fp[ACTSIM_FINGERPRINT_HEX];
@@ -358,6 +395,8 @@ static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
 	e = db_exec(lab, "BEGIN IMMEDIATE");
 	if (e == ACTSIM_OK)
 		e = db_exec(lab, schema_v1);
+	if (e == ACTSIM_OK)
+		e = migrate(lab, 1);
 	if (e == ACTSIM_OK)
 		e = meta_set(lab, "realm_fingerprint", fp);
 	if (e == ACTSIM_OK)
@@ -453,7 +492,6 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 	char *ppath = NULL;
 	char why[512];
 	struct stat st;
-	sqlite3_stmt *stmt;
 	int version = -1;
 	actsim_err e;
 
@@ -499,16 +537,13 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 	e = db_open(lab, false);
 	if (e != ACTSIM_OK)
 		goto out;
-	if (sqlite3_prepare_v2(lab->db, "PRAGMA user_version", -1, &stmt,
-			       NULL) != SQLITE_OK) {
+	version = user_version(lab);
+	if (version < 0) {
 		e = lab_fail(lab, ACTSIM_E_DB,
 			     "lab database '%s/%s' is damaged: %s", dir, LAB_DB,
 			     sqlite3_errmsg(lab->db));
 		goto out;
 	}
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
 	if (version > ACTSIM_LAB_SCHEMA_VERSION) {
 		e = lab_fail(lab, ACTSIM_E_LAB_VERSION,
 			     "lab '%s' has format version %d; this actsim "
@@ -522,6 +557,26 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 			     "lab",
 			     dir, LAB_DB);
 		goto out;
+	}
+	if (version < ACTSIM_LAB_SCHEMA_VERSION) {
+		/* Re-read under the write lock: another process may have
+		 * migrated meanwhile. */
+		e = db_exec(lab, "BEGIN IMMEDIATE");
+		if (e == ACTSIM_OK) {
+			version = user_version(lab);
+			if (version < ACTSIM_LAB_SCHEMA_VERSION)
+				e = migrate(lab, version);
+		}
+		if (e == ACTSIM_OK)
+			e = db_exec(lab, "COMMIT");
+		if (e != ACTSIM_OK) {
+			sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+			lab_fail(lab, e,
+				 "cannot migrate lab '%s' from format version "
+				 "%d: %s",
+				 dir, version, sqlite3_errmsg(lab->db));
+			goto out;
+		}
 	}
 	e = meta_get(lab, "catalog", &catalog);
 	if (e == ACTSIM_OK && catalog != NULL && catalog[0] != '\0') {

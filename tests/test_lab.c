@@ -199,6 +199,45 @@ static void test_newer_and_damaged(void **state)
 	actsim_lab_close(lab);
 }
 
+/* A lab of format version 1 is migrated forward, in one transaction. */
+static void test_migrates_forward(void **state)
+{
+	char dir[128], file[160];
+	struct actsim_lab *lab;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int version = 0, indexes = 0;
+
+	(void)state;
+	lab_path(dir, sizeof dir, "old");
+	create_ok(dir, 8, false);
+	snprintf(file, sizeof file, "%s/lab.db", dir);
+	/* make it a version 1 lab */
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX activations_by_pid;"
+					  "PRAGMA user_version = 1;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(actsim_lab_open(&lab, dir, false), ACTSIM_OK);
+	actsim_lab_close(lab);
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_prepare_v2(db,
+			   "SELECT count(*) FROM sqlite_master WHERE name = "
+			   "'activations_by_pid'",
+			   -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		indexes = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(version, ACTSIM_LAB_SCHEMA_VERSION);
+	assert_int_equal(indexes, 1);
+}
+
 static void test_record_keys(void **state)
 {
 	char dir[128];
@@ -239,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_no_lab),
 		cmocka_unit_test(test_private_permissions),
 		cmocka_unit_test(test_newer_and_damaged),
+		cmocka_unit_test(test_migrates_forward),
 		cmocka_unit_test(test_record_keys),
 	};
 
