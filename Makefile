@@ -44,7 +44,7 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN = $(BUILD)/bench/bench_keys $(BUILD)/bench/bench_activation
 CATALOG = fixtures/catalog/ws2003.json
 
-.PHONY: all deps test check run tour demo bench fuzz asan install uninstall clean
+.PHONY: all deps test check run tour demo bench fuzz asan tsan install uninstall clean
 
 all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
      $(BUILD)/actsim.pc
@@ -145,6 +145,17 @@ asan: deps
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
+# The multi-threaded server under ThreadSanitizer: the concurrency, server
+# and crash tests against a TSan build. Any data race fails the run.
+TSAN_TESTS = tests/cli/test_concurrency.sh tests/cli/test_server.sh \
+	tests/cli/test_crash.sh
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build-tsan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=thread" \
+		LDFLAGS="-fsanitize=thread" all
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" BUILD=build-tsan \
+		tests/run $(TSAN_TESTS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig \
@@ -170,6 +181,6 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/actsim
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -536,6 +536,8 @@ static void *worker_main(void *arg)
 static int worker_init(struct server *s, struct worker *w, unsigned i,
 		       char *err, size_t cap)
 {
+	int fd;
+
 	w->srv = s;
 	w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20) ^
 		 ((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15)) ^ 1;
@@ -562,8 +564,15 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 						    EVHTTP_REQ_HEAD |
 						    EVHTTP_REQ_PATCH |
 						    EVHTTP_REQ_OPTIONS);
-	w->bound = evhttp_accept_socket_with_handle(w->http, s->fd);
+	/* Each worker's listener closes its socket when freed at stop, so
+	 * each gets its own descriptor: closing a shared one would pull it
+	 * out from under the workers still running. */
+	fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	w->bound = fd >= 0 ? evhttp_accept_socket_with_handle(w->http, fd) :
+			     NULL;
 	if (w->bound == NULL) {
+		if (fd >= 0)
+			close(fd);
 		snprintf(err, cap, "cannot accept on the listening socket");
 		return -1;
 	}

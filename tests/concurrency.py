@@ -99,6 +99,7 @@ def burst(iids):
 
 
 codes = burst(retail_iids)
+granted = [i for i, c in zip(retail_iids, codes) if c == 200]
 report(codes.count(200) == 2 and codes.count(409) == 30,
        "32 at once on one retail key: exactly 2 granted", str(codes))
 codes = burst(msdn_iids)
@@ -110,7 +111,7 @@ report(codes.count(200) == 1 and codes.count(409) == 7,
 codes = burst(distinct)
 report(codes == [200] * 16, "16 distinct keys at once: all granted",
        str(codes))
-codes = burst(retail_iids[:2] * 8)
+codes = burst(granted * 8)
 report(codes == [200] * 16, "the granted installations again: all granted",
        str(codes))
 
@@ -148,6 +149,7 @@ report(set(answers) <= {200, 403, 409} and 200 in answers,
 call("DELETE", "/v1/admin/blocks/" + retail, admin=True)
 call("POST", "/v1/admin/reset", admin=True)
 codes = burst(retail_iids)
+granted = [i for i, c in zip(retail_iids, codes) if c == 200]
 report(codes.count(200) == 2, "after the storm the policy still holds",
        str(codes))
 status, doc = call("GET", "/v1/admin/activations?product_key=" + retail,
