@@ -54,10 +54,12 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 		{ "cert", required_argument, NULL, 'c' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "routes", no_argument, NULL, 'r' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o;
-	unsigned long long threads = 0;
+	unsigned long long threads = 0, max_conns = 0, timeout = 0;
 	char err[1024] = "";
 	int c, status;
 
@@ -75,6 +77,20 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 				return cli_usage(res, "server",
 						 "--threads takes 1 to 32, not "
 						 "'%s'",
+						 optarg);
+			break;
+		case 'm':
+			if (!cli_parse_u64(optarg, 1, 100000, &max_conns))
+				return cli_usage(res, "server",
+						 "--max-connections takes 1 to "
+						 "100000, not '%s'",
+						 optarg);
+			break;
+		case 'o':
+			if (!cli_parse_u64(optarg, 1, 3600, &timeout))
+				return cli_usage(res, "server",
+						 "--timeout takes 1 to 3600 "
+						 "seconds, not '%s'",
 						 optarg);
 			break;
 		case 'c':
@@ -99,6 +115,8 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	if ((o.cert_file == NULL) != (o.key_file == NULL))
 		return cli_usage(res, "server", "--cert and --key go together");
 	o.threads = (unsigned)threads;
+	o.max_connections = (unsigned)max_conns;
+	o.timeout = (unsigned)timeout;
 	status = server_run(&o, err, sizeof err);
 	if (status == 2)
 		return cli_usage(res, "server", "%s", err);

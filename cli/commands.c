@@ -106,6 +106,7 @@ const struct cli_command cli_commands[] = {
 	{ "server", cmd_server,
 	  "actsim server [--listen ADDR:PORT] [--threads N] "
 	  "[--cert FILE --key FILE]\n"
+	  "              [--max-connections N] [--timeout SECONDS]\n"
 	  "   or: actsim server --routes",
 	  "run the HTTPS clearinghouse (default 127.0.0.1:8443)" },
 	{ NULL, NULL, NULL, NULL },

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <event2/util.h>
 #include <openssl/crypto.h>
@@ -62,6 +63,9 @@ struct worker {
 	bool stopping;
 	int outstanding;
 	uint64_t rng;
+	unsigned connections; /* open now */
+	unsigned max_connections;
+	bool paused; /* not accepting: at max_connections */
 };
 
 struct server {
@@ -70,6 +74,8 @@ struct server {
 	struct actsim_catalog *cat;
 	SSL_CTX *ssl;
 	int fd;
+	int timeout;              /* seconds */
+	unsigned max_connections; /* all workers together */
 	char url[128];
 	char lab_dir[4096];
 	struct worker workers[MAX_WORKERS];
@@ -338,6 +344,16 @@ static void reset_connection(struct evhttp_request *req)
 	evbuffer_free(empty);
 }
 
+/* True for a connection without TLS: only when make_bev failed. */
+static bool plain_connection(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c) :
+				      NULL;
+
+	return bev == NULL || bufferevent_openssl_get_ssl(bev) == NULL;
+}
+
 static void build_request(struct evhttp_request *req, struct api_request *ar)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -444,6 +460,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct api_fault f;
 	const char *route;
 
+	if (plain_connection(req)) {
+		reset_connection(req); /* never answer without TLS */
+		return;
+	}
 	w->outstanding++;
 	build_request(req, &ar);
 	route = api_route_name(&ar);
@@ -509,19 +529,62 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* ---- connections ---- */
+
+/* The connection count rides on each connection's SSL object: OpenSSL
+ * calls conn_closed when the connection (and so its SSL) is freed. */
+static int conn_index = -1;
+static pthread_once_t conn_index_once = PTHREAD_ONCE_INIT;
+
+static void conn_closed(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+			int idx, long argl, void *argp)
+{
+	struct worker *w = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (w == NULL)
+		return;
+	w->connections--;
+	if (w->paused && w->connections < w->max_connections &&
+	    w->bound != NULL) {
+		evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound));
+		w->paused = false;
+	}
+}
+
+static void conn_index_init(void)
+{
+	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_closed);
+}
+
+/* Each accepted connection: TLS, counted; at the cap the worker stops
+ * accepting (new clients wait in the kernel's queue) until one closes. */
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
 {
-	struct server *s = arg;
-	SSL *ssl = SSL_new(s->ssl);
+	struct worker *w = arg;
+	SSL *ssl = SSL_new(w->srv->ssl);
 	struct bufferevent *bev;
 
 	if (ssl == NULL)
-		return NULL;
+		return NULL; /* libevent falls back to plain: on_request drops it */
+	SSL_set_ex_data(ssl, conn_index, w);
+	if (++w->connections >= w->max_connections && w->bound != NULL) {
+		evconnlistener_disable(
+			evhttp_bound_socket_get_listener(w->bound));
+		w->paused = true;
+	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 					     BUFFEREVENT_SSL_ACCEPTING,
 					     BEV_OPT_CLOSE_ON_FREE);
-	if (bev != NULL)
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
 }
 
@@ -534,11 +597,17 @@ static void *worker_main(void *arg)
 }
 
 static int worker_init(struct server *s, struct worker *w, unsigned i,
-		       char *err, size_t cap)
+		       unsigned n, char *err, size_t cap)
 {
 	int fd;
 
 	w->srv = s;
+	/* The cap shared out, the first workers taking the remainder; at
+	 * least one each. */
+	w->max_connections = s->max_connections / n +
+			     (i < s->max_connections % n ? 1u : 0u);
+	if (w->max_connections == 0)
+		w->max_connections = 1;
 	w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20) ^
 		 ((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15)) ^ 1;
 	pthread_mutex_init(&w->lock, NULL);
@@ -553,9 +622,9 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 		snprintf(err, cap, "cannot set up the event loop");
 		return -1;
 	}
-	evhttp_set_bevcb(w->http, make_bev, s);
+	evhttp_set_bevcb(w->http, make_bev, w);
 	evhttp_set_gencb(w->http, on_request, w);
-	evhttp_set_timeout(w->http, 30);
+	evhttp_set_timeout(w->http, s->timeout);
 	evhttp_set_max_headers_size(w->http, 8192);
 	evhttp_set_max_body_size(w->http, 65536);
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -741,6 +810,9 @@ struct server *server_start(const struct server_opts *o, char *err,
 	snprintf(s->lab_dir, sizeof s->lab_dir, "%s", o->lab_dir);
 	if (threads > MAX_WORKERS)
 		threads = MAX_WORKERS;
+	s->timeout = o->timeout ? (int)o->timeout : 30;
+	s->max_connections = o->max_connections ? o->max_connections : 1024;
+	pthread_once(&conn_index_once, conn_index_init);
 	evthread_use_pthreads();
 	signal(SIGPIPE, SIG_IGN);
 
@@ -775,7 +847,7 @@ struct server *server_start(const struct server_opts *o, char *err,
 			  cap, status) != 0)
 		goto fail;
 	for (unsigned i = 0; i < threads; i++) {
-		if (worker_init(s, &s->workers[i], i, err, cap) != 0) {
+		if (worker_init(s, &s->workers[i], i, threads, err, cap) != 0) {
 			s->nworkers = i + 1;
 			goto fail;
 		}

@@ -14,6 +14,8 @@ struct server_opts {
 	unsigned threads;         /* workers; 0: one per core */
 	const char *cert_file;    /* NULL: the lab's own (DIR/tls) */
 	const char *key_file;
+	unsigned max_connections; /* open at once, all workers; 0: 1024 */
+	unsigned timeout;         /* idle or slow client, seconds; 0: 30 */
 };
 
 struct server;

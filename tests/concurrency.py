@@ -2,16 +2,21 @@
 """Concurrency against the clearinghouse: many clients at once on one key
 (the channel's policy holds exactly), on distinct keys (all granted), and
 mixed with admin blocks and resets (only the documented answers, the
-server survives). Run against a ThreadSanitizer build by `make tsan`.
+server survives); a flood of idle connections (capped, the connected
+client still served), idle and slow clients (timed out, no worker held).
+Run against a ThreadSanitizer build by `make tsan`.
 
 usage: concurrency.py ACTSIM WORKDIR"""
+import http.client
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -149,7 +154,6 @@ report(set(answers) <= {200, 403, 409} and 200 in answers,
 call("DELETE", "/v1/admin/blocks/" + retail, admin=True)
 call("POST", "/v1/admin/reset", admin=True)
 codes = burst(retail_iids)
-granted = [i for i, c in zip(retail_iids, codes) if c == 200]
 report(codes.count(200) == 2, "after the storm the policy still holds",
        str(codes))
 status, doc = call("GET", "/v1/admin/activations?product_key=" + retail,
@@ -161,6 +165,81 @@ out, err = srv.communicate(timeout=120)
 report(srv.returncode == 0 and "ThreadSanitizer" not in err,
        "the server stops cleanly with no sanitizer report",
        "exit %d: %s" % (srv.returncode, err[-2000:]))
+
+# Connections: a flood of idle sockets stays under --max-connections and
+# does not starve a client already connected; idle and slow clients time
+# out and hold no worker (one thread here).
+srv = subprocess.Popen([actsim, "server", "--listen", "127.0.0.1:0",
+                        "--threads", "1", "--max-connections", "8",
+                        "--timeout", "3"], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+url = srv.stdout.readline().strip().split(" ")[-1]
+host, port = url.split("//")[1].split(":")
+port = int(port)
+
+
+def server_fds():
+    return len(os.listdir("/proc/%d/fd" % srv.pid))
+
+
+def timed_get(conn):
+    t = time.monotonic()
+    conn.request("GET", "/healthz")
+    r = conn.getresponse()
+    r.read()
+    return r.status, time.monotonic() - t
+
+
+def fresh_get():
+    conn = http.client.HTTPSConnection(host, port, context=ctx, timeout=20)
+    try:
+        return timed_get(conn)
+    finally:
+        conn.close()
+
+
+keep = http.client.HTTPSConnection(host, port, context=ctx, timeout=20)
+timed_get(keep)
+base = server_fds()
+flood = [socket.create_connection((host, port)) for _ in range(60)]
+time.sleep(0.5)
+held = server_fds() - base
+report(held <= 7, "60 idle connections: the server holds at most the cap "
+       "(%d more descriptors)" % held, "held %d" % held)
+status, secs = timed_get(keep)
+report(status == 200 and secs < 1.5,
+       "the client already connected is still served (%.3f s)" % secs,
+       "status %d after %.3f s" % (status, secs))
+for f in flood:
+    f.close()
+status, secs = fresh_get()
+report(status == 200, "after the flood a new client is served (%.3f s)"
+       % secs, "status %d" % status)
+keep.close()
+
+idle = socket.create_connection((host, port))
+t = time.monotonic()
+idle.settimeout(15)
+try:
+    closed = idle.recv(1) == b""
+except OSError:
+    closed = True
+secs = time.monotonic() - t
+idle.close()
+report(closed and 2 <= secs < 8, "an idle connection is closed after "
+       "--timeout (%.1f s)" % secs, "closed %s after %.1f s" % (closed, secs))
+
+slow = socket.create_connection((host, port))
+slow.sendall(b"\x16\x03\x01")  # the first bytes of a TLS hello, no more
+status, secs = fresh_get()
+report(status == 200 and secs < 1.5, "a slow client holds no worker "
+       "(another served in %.3f s on one thread)" % secs,
+       "status %d after %.3f s" % (status, secs))
+slow.close()
+srv.send_signal(signal.SIGTERM)
+out, err = srv.communicate(timeout=120)
+report(srv.returncode == 0 and "ThreadSanitizer" not in err,
+       "and stops cleanly", "exit %d: %s" % (srv.returncode, err[-2000:]))
 print("1..%d" % (passed + failed))
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
