@@ -161,8 +161,39 @@ static void set_user_version(const char *dir, int v)
 	sqlite3_close(db);
 }
 
+/* The whole of a file, for checking that a refused lab was left as it
+ * was; the caller frees. */
+static char *slurp(const char *path, long *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)*len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)*len, f), (size_t)*len);
+	fclose(f);
+	return buf;
+}
+
+static void assert_unchanged(const char *path, const char *before,
+			     long before_len)
+{
+	long len;
+	char *after = slurp(path, &len);
+
+	assert_int_equal(len, before_len);
+	assert_memory_equal(after, before, (size_t)len);
+	free(after);
+}
+
 static void test_newer_and_damaged(void **state)
 {
+	char *before;
+	long before_len;
 	char dir[128], file[160];
 	struct actsim_lab *lab;
 	FILE *f;
@@ -171,10 +202,14 @@ static void test_newer_and_damaged(void **state)
 	lab_path(dir, sizeof dir, "newer");
 	create_ok(dir, 4, false);
 	set_user_version(dir, 99);
-	assert_int_equal(actsim_lab_open(&lab, dir, false),
+	snprintf(file, sizeof file, "%s/lab.db", dir);
+	before = slurp(file, &before_len);
+	assert_int_equal(actsim_lab_open(&lab, dir, true),
 			 ACTSIM_E_LAB_VERSION);
 	assert_non_null(strstr(actsim_lab_errmsg(lab), "version 99"));
 	actsim_lab_close(lab);
+	assert_unchanged(file, before, before_len); /* never rewritten */
+	free(before);
 
 	lab_path(dir, sizeof dir, "damaged");
 	create_ok(dir, 5, false);
@@ -185,8 +220,11 @@ static void test_newer_and_damaged(void **state)
 	      "be noticed by sqlite when it reads the header page....",
 	      f);
 	fclose(f);
-	assert_int_equal(actsim_lab_open(&lab, dir, false), ACTSIM_E_DB);
+	before = slurp(file, &before_len);
+	assert_int_equal(actsim_lab_open(&lab, dir, true), ACTSIM_E_DB);
 	actsim_lab_close(lab);
+	assert_unchanged(file, before, before_len);
+	free(before);
 
 	lab_path(dir, sizeof dir, "badrealm");
 	create_ok(dir, 6, false);
