@@ -251,6 +251,30 @@ for n in (0, 3, 53, 55):
     expect_http("activation IID of %d digits" % n, 400,
                 "MALFORMED_INSTALLATION_ID", "POST", "/v1/activations",
                 json.dumps({"installation_id": digits[:n] if n <= 54 else digits + "1"}))
+
+
+def http_status(method, path, headers=None):
+    """The status only (libevent's own refusals are not JSON); None when
+    the server closed the connection instead."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(
+                url + path, method=method, headers=headers or {}),
+                context=ctx, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+for name, path, headers in (
+        ("request line of 20,000 characters", "/" + "a" * 20000, None),
+        ("header of 20,000 characters", "/healthz", {"X-Big": "b" * 20000}),
+        ("200 headers", "/healthz",
+         dict(("X-H%d" % i, "v" * 60) for i in range(200)))):
+    got = http_status("GET", path, headers)
+    report(got in (400, 413, 414, 431, None), "HTTP " + name + " refused",
+           "status %s" % got)
 expect_http("oversize activation", 413, "BODY_TOO_LARGE", "POST",
             "/v1/activations", json.dumps({"installation_id": "1" * 5000}))
 for b in ('{}', '{"product_key": 5}', '{"product_key": "%s", "media": 1}' % KEY,
