@@ -13,4 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* A NUL-terminated copy of the input (callers free it). */
 char *fuzz_string(const uint8_t *data, size_t size);
 
+struct actsim_realm;
+struct actsim_catalog;
+
+/* The realm of seed 0 and the built-in catalog, for the targets' set-up;
+ * abort() when they cannot be made. Kept for the process's life. */
+struct actsim_realm *fuzz_realm(void);
+struct actsim_catalog *fuzz_catalog(void);
+
 #endif

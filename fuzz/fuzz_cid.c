@@ -11,14 +11,12 @@ static struct actsim_iid iid;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	uint8_t seed[ACTSIM_SEED_BYTES];
 	struct actsim_iid_plain p = { 1, 0x7226ca1909e6d591ull, 171, 1, 2, 3 };
 
 	(void)argc;
 	(void)argv;
-	if (actsim_realm_seed_from_number(seed, 0) != ACTSIM_OK ||
-	    actsim_realm_generate(&realm, seed) != ACTSIM_OK ||
-	    actsim_iid_encrypt(realm, &p, &iid) != ACTSIM_OK)
+	realm = fuzz_realm();
+	if (actsim_iid_encrypt(realm, &p, &iid) != ACTSIM_OK)
 		abort();
 	return 0;
 }

@@ -12,14 +12,10 @@ static struct actsim_catalog *cat;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	uint8_t seed[ACTSIM_SEED_BYTES];
-
 	(void)argc;
 	(void)argv;
-	if (actsim_realm_seed_from_number(seed, 0) != ACTSIM_OK ||
-	    actsim_realm_generate(&realm, seed) != ACTSIM_OK ||
-	    actsim_catalog_load_builtin(&cat, NULL, 0) != ACTSIM_OK)
-		abort();
+	realm = fuzz_realm();
+	cat = fuzz_catalog();
 	return 0;
 }
 
