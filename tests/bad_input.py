@@ -15,31 +15,16 @@ import sys
 import time
 import urllib.request
 
+from taplib import finish, report, run_cli
+
 actsim, hw_dir, work = sys.argv[1], sys.argv[2], sys.argv[3]
 lab = os.path.join(work, "lab")
 env = dict(os.environ, ACTSIM_LAB=lab)
-passed = failed = 0
 
 
 def cli(*args, stdin=None):
-    p = subprocess.run([actsim, "--json"] + list(args), env=env, cwd=work,
-                       capture_output=True, text=True, input=stdin,
-                       timeout=60)
-    try:
-        doc = json.loads(p.stdout) if p.stdout.strip() else {}
-    except ValueError:
-        doc = {"unparsable": p.stdout}
-    return p.returncode, doc
+    return run_cli(actsim, env, args, stdin=stdin, cwd=work, timeout=60)
 
-
-def report(ok, name, detail):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok %d - %s" % (passed + failed, name))
-    else:
-        failed += 1
-        print("not ok %d - %s\n#   %s" % (passed + failed, name, detail))
 
 
 def expect_cli(name, code, exit_status, *args):
@@ -338,6 +323,4 @@ server.wait(timeout=20)
 after = state()
 report(before == after, "the lab database is unchanged by all of it",
        "changed")
-print("1..%d" % (passed + failed))
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

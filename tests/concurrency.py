@@ -18,28 +18,18 @@ import sys
 import threading
 import time
 import urllib.request
+
+from taplib import finish, report, run_cli
 from concurrent.futures import ThreadPoolExecutor
 
 actsim, work = sys.argv[1], sys.argv[2]
 lab = os.path.join(work, "lab")
 env = dict(os.environ, ACTSIM_LAB=lab)
-passed = failed = 0
 
-
-def report(ok, name, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok %d - %s" % (passed + failed, name))
-    else:
-        failed += 1
-        print("not ok %d - %s\n#   %s" % (passed + failed, name, detail))
 
 
 def cli(*args):
-    p = subprocess.run([actsim, "--json"] + list(args), env=env,
-                       capture_output=True, text=True, timeout=300)
-    return json.loads(p.stdout) if p.stdout.strip() else {}
+    return run_cli(actsim, env, args)[1]
 
 
 def machines(prefix, key, n):
@@ -240,6 +230,4 @@ srv.send_signal(signal.SIGTERM)
 out, err = srv.communicate(timeout=120)
 report(srv.returncode == 0 and "ThreadSanitizer" not in err,
        "and stops cleanly", "exit %d: %s" % (srv.returncode, err[-2000:]))
-print("1..%d" % (passed + failed))
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()

@@ -19,6 +19,10 @@ import threading
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from taplib import finish, report, run_cli  # noqa: E402
+
 actsim, hw_dir, work = sys.argv[1], sys.argv[2], sys.argv[3]
 cycles = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 lab = os.path.join(work, "lab")
@@ -26,23 +30,11 @@ env = dict(os.environ, ACTSIM_LAB=lab)
 seed = int(os.environ.get("CRASH_SEED", "20261121"))
 rng = random.Random(seed)
 print("# random seed %d" % seed)
-passed = failed = 0
 
-
-def report(ok, name, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok %d - %s" % (passed + failed, name))
-    else:
-        failed += 1
-        print("not ok %d - %s\n#   %s" % (passed + failed, name, detail))
 
 
 def cli(*args):
-    p = subprocess.run([actsim, "--json"] + list(args), env=env,
-                       capture_output=True, text=True, timeout=120)
-    return p.returncode, json.loads(p.stdout) if p.stdout.strip() else {}
+    return run_cli(actsim, env, args, timeout=120)
 
 
 subprocess.run([actsim, "lab", "init", "--seed", "5"], env=env, check=True,
@@ -164,6 +156,4 @@ rc, doc = cli("lab", "show")
 report(rc == 0, "the lab opens after the kills", json.dumps(doc)[:200])
 print("# %d kill cycles, %d acknowledged activations (%d installations), "
       "key gen counts %s" % (cycles, len(acked_ids), len(acked), counts))
-print("1..%d" % (passed + failed))
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+finish()
