@@ -383,7 +383,7 @@ static actsim_err migrate(struct actsim_lab *lab, int from)
 	return db_exec(lab, sql);
 }
 
-static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
+actsim_err sqlite_create(struct actsim_lab *lab, const char *catalog)
 {
 	char fp[ACTSIM_FINGERPRINT_HEX];
 	actsim_err e;
@@ -410,6 +410,51 @@ static actsim_err create_db(struct actsim_lab *lab, const char *catalog)
 	return e;
 }
 
+actsim_err sqlite_open(struct actsim_lab *lab)
+{
+	int version;
+	actsim_err e;
+
+	e = db_open(lab, false);
+	if (e != ACTSIM_OK)
+		return e;
+	version = user_version(lab);
+	if (version < 0)
+		return lab_fail(lab, ACTSIM_E_DB,
+				"lab database '%s/%s' is damaged: %s",
+				lab->dir, LAB_DB, sqlite3_errmsg(lab->db));
+	if (version > ACTSIM_LAB_SCHEMA_VERSION)
+		return lab_fail(lab, ACTSIM_E_LAB_VERSION,
+				"lab '%s' has format version %d; this actsim "
+				"reads up to %d",
+				lab->dir, version, ACTSIM_LAB_SCHEMA_VERSION);
+	if (version < 1)
+		return lab_fail(lab, ACTSIM_E_DB,
+				"lab database '%s/%s' is damaged or not an "
+				"actsim lab",
+				lab->dir, LAB_DB);
+	if (version == ACTSIM_LAB_SCHEMA_VERSION)
+		return ACTSIM_OK;
+	/* Re-read under the write lock: another process may have migrated
+	 * meanwhile. */
+	e = db_exec(lab, "BEGIN IMMEDIATE");
+	if (e == ACTSIM_OK) {
+		version = user_version(lab);
+		if (version < ACTSIM_LAB_SCHEMA_VERSION)
+			e = migrate(lab, version);
+	}
+	if (e == ACTSIM_OK)
+		e = db_exec(lab, "COMMIT");
+	if (e != ACTSIM_OK) {
+		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+		return lab_fail(lab, e,
+				"cannot migrate lab '%s' from format version "
+				"%d: %s",
+				lab->dir, version, sqlite3_errmsg(lab->db));
+	}
+	return ACTSIM_OK;
+}
+
 actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 			     const struct actsim_lab_init_opts *opts)
 {
@@ -421,6 +466,7 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 	*out = lab;
 	if (lab == NULL)
 		return ACTSIM_E_NOMEM;
+	lab->be = &lab_backend_sqlite;
 	if (exists(dir, REALM_PUBLIC) || exists(dir, LAB_DB) ||
 	    exists(dir, REALM_PRIVATE)) {
 		if (!opts->force)
@@ -472,7 +518,7 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 		OPENSSL_cleanse(token, sizeof token);
 	}
 	if (e == ACTSIM_OK)
-		e = create_db(lab, catalog);
+		e = lab->be->create(lab, catalog);
 	if (e == ACTSIM_OK) {
 		lab->catalog_path = catalog;
 		catalog = NULL;
@@ -492,12 +538,12 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 	char *ppath = NULL;
 	char why[512];
 	struct stat st;
-	int version = -1;
 	actsim_err e;
 
 	*out = lab;
 	if (lab == NULL)
 		return ACTSIM_E_NOMEM;
+	lab->be = &lab_backend_sqlite;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return lab_fail(lab, ACTSIM_E_NO_LAB,
 				"cannot open lab '%s': no such directory "
@@ -534,51 +580,10 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 		lab_fail(lab, e, "lab '%s': damaged realm: %s", dir, why);
 		goto out;
 	}
-	e = db_open(lab, false);
+	e = lab->be->open(lab);
 	if (e != ACTSIM_OK)
 		goto out;
-	version = user_version(lab);
-	if (version < 0) {
-		e = lab_fail(lab, ACTSIM_E_DB,
-			     "lab database '%s/%s' is damaged: %s", dir, LAB_DB,
-			     sqlite3_errmsg(lab->db));
-		goto out;
-	}
-	if (version > ACTSIM_LAB_SCHEMA_VERSION) {
-		e = lab_fail(lab, ACTSIM_E_LAB_VERSION,
-			     "lab '%s' has format version %d; this actsim "
-			     "reads up to %d",
-			     dir, version, ACTSIM_LAB_SCHEMA_VERSION);
-		goto out;
-	}
-	if (version < 1) {
-		e = lab_fail(lab, ACTSIM_E_DB,
-			     "lab database '%s/%s' is damaged or not an actsim "
-			     "lab",
-			     dir, LAB_DB);
-		goto out;
-	}
-	if (version < ACTSIM_LAB_SCHEMA_VERSION) {
-		/* Re-read under the write lock: another process may have
-		 * migrated meanwhile. */
-		e = db_exec(lab, "BEGIN IMMEDIATE");
-		if (e == ACTSIM_OK) {
-			version = user_version(lab);
-			if (version < ACTSIM_LAB_SCHEMA_VERSION)
-				e = migrate(lab, version);
-		}
-		if (e == ACTSIM_OK)
-			e = db_exec(lab, "COMMIT");
-		if (e != ACTSIM_OK) {
-			sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
-			lab_fail(lab, e,
-				 "cannot migrate lab '%s' from format version "
-				 "%d: %s",
-				 dir, version, sqlite3_errmsg(lab->db));
-			goto out;
-		}
-	}
-	e = meta_get(lab, "catalog", &catalog);
+	e = lab->be->meta_get(lab, "catalog", &catalog);
 	if (e == ACTSIM_OK && catalog != NULL && catalog[0] != '\0') {
 		lab->catalog_path = catalog;
 		catalog = NULL;
@@ -590,12 +595,19 @@ out:
 	return e;
 }
 
+void sqlite_close(struct actsim_lab *lab)
+{
+	db_cache_clear(lab);
+	sqlite3_close(lab->db);
+	lab->db = NULL;
+}
+
 void actsim_lab_close(struct actsim_lab *lab)
 {
 	if (lab == NULL)
 		return;
-	db_cache_clear(lab);
-	sqlite3_close(lab->db);
+	if (lab->be != NULL)
+		lab->be->close(lab);
 	actsim_realm_free(lab->realm);
 	free(lab->catalog_path);
 	free(lab->dir);
@@ -641,10 +653,10 @@ static int compare_text(const void *a, const void *b)
 		      ((const struct key_text *)b)->text);
 }
 
-actsim_err actsim_lab_record_keys(struct actsim_lab *lab,
-				  const struct actsim_pkey *keys, size_t n,
-				  const struct actsim_keyconfig *cfg,
-				  actsim_progress_fn progress, void *arg)
+actsim_err sqlite_record_keys(struct actsim_lab *lab,
+			      const struct actsim_pkey *keys, size_t n,
+			      const struct actsim_keyconfig *cfg,
+			      actsim_progress_fn progress, void *arg)
 {
 	sqlite3_stmt *st = NULL;
 	struct key_text *texts = NULL;
@@ -707,8 +719,8 @@ out:
 	return e;
 }
 
-actsim_err actsim_lab_counts(struct actsim_lab *lab,
-			     struct actsim_lab_counts *out)
+actsim_err sqlite_counts(struct actsim_lab *lab,
+			 struct actsim_lab_counts *out)
 {
 	sqlite3_stmt *st;
 	actsim_err e = ACTSIM_OK;

@@ -1,4 +1,5 @@
-/* The lab handle's layout and database helpers, shared by store/ files. */
+/* The lab handle's layout and the storage interface behind it, shared by
+ * store/ files. Only store/ knows which backend a lab uses. */
 #ifndef ACTSIM_LAB_INTERNAL_H
 #define ACTSIM_LAB_INTERNAL_H
 
@@ -10,8 +11,79 @@
 
 #define LAB_STMT_CACHE 32
 
+/* The operations a storage backend provides. Each takes the handle, keeps
+ * its own state there, and reports failures with lab_fail like the public
+ * actsim_lab_* functions it backs (same contracts as in actsim/lab.h). */
+struct lab_backend {
+	const char *name;
+	/* Creates the lab's storage (schema at the current version, meta
+	 * rows: realm_fingerprint, catalog, clock) in one transaction. */
+	actsim_err (*create)(struct actsim_lab *lab, const char *catalog);
+	/* Connects to existing storage, refuses a newer or damaged one and
+	 * migrates an older one. */
+	actsim_err (*open)(struct actsim_lab *lab);
+	/* Releases the backend's state; safe on a half-opened handle. */
+	void (*close)(struct actsim_lab *lab);
+	actsim_err (*begin)(struct actsim_lab *lab, bool write);
+	actsim_err (*commit)(struct actsim_lab *lab);
+	void (*rollback)(struct actsim_lab *lab);
+	actsim_err (*meta_get)(struct actsim_lab *lab, const char *key,
+			       char **out);
+	actsim_err (*meta_set)(struct actsim_lab *lab, const char *key,
+			       const char *value);
+	actsim_err (*record_keys)(struct actsim_lab *lab,
+				  const struct actsim_pkey *keys, size_t n,
+				  const struct actsim_keyconfig *cfg,
+				  actsim_progress_fn progress, void *arg);
+	actsim_err (*counts)(struct actsim_lab *lab,
+			     struct actsim_lab_counts *out);
+	actsim_err (*key_by_id)(struct actsim_lab *lab, uint64_t key_id,
+				char key[ACTSIM_PKEY_TEXT_BYTES], bool *found);
+	actsim_err (*key_blocked)(struct actsim_lab *lab, const char *key,
+				  bool *blocked);
+	actsim_err (*machine_put)(struct actsim_lab *lab, const char *name,
+				  const json_t *record, bool create);
+	actsim_err (*machine_get)(struct actsim_lab *lab, const char *name,
+				  json_t **record);
+	actsim_err (*machine_delete)(struct actsim_lab *lab,
+				     const char *name);
+	actsim_err (*machine_all)(struct actsim_lab *lab, json_t **records);
+	actsim_err (*activation_add)(struct actsim_lab *lab,
+				     struct actsim_activation_row *row);
+	/* Must hold the key against concurrent deciders until the
+	 * transaction ends: the policy's check and the write that follows
+	 * are one decision. */
+	actsim_err (*activation_history)(
+		struct actsim_lab *lab, const char *key,
+		const char *installation_id,
+		struct actsim_prior_activation **prior, size_t *n,
+		bool *same_iid);
+	actsim_err (*block)(struct actsim_lab *lab, const char *key,
+			    const char *reason, int64_t at);
+	actsim_err (*unblock)(struct actsim_lab *lab, const char *key);
+	actsim_err (*activation_list)(struct actsim_lab *lab,
+				      const char *product_key,
+				      const char *product_id, size_t limit,
+				      json_t **out);
+	actsim_err (*registration_add)(struct actsim_lab *lab, int64_t at,
+				       const char *product_id,
+				       const uint8_t *contact, size_t len,
+				       int64_t *id);
+	actsim_err (*request_add)(struct actsim_lab *lab, int64_t at,
+				  const char *method, const char *route,
+				  int status, int64_t latency_us);
+	actsim_err (*request_list)(struct actsim_lab *lab, size_t limit,
+				   json_t **out);
+	actsim_err (*reset)(struct actsim_lab *lab);
+};
+
+/* The embedded default: DIR/lab.db (store/lab.c, store/records.c). */
+extern const struct lab_backend lab_backend_sqlite;
+
 struct actsim_lab {
 	char *dir;
+	const struct lab_backend *be;
+	/* SQLite backend state. */
 	sqlite3 *db;
 	/* Prepared statements by SQL text address: every query here is a
 	 * string literal, so the address names it. Parsing SQL was a third
@@ -28,6 +100,9 @@ struct actsim_lab {
 /* Sets the handle's message and returns e. */
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- SQLite helpers (store/lab.c) ---- */
+
 /* ACTSIM_E_DB with SQLite's message. */
 actsim_err db_fail(struct actsim_lab *lab, const char *what);
 actsim_err db_exec(struct actsim_lab *lab, const char *sql);
@@ -43,5 +118,14 @@ void db_cache_clear(struct actsim_lab *lab);
 actsim_err meta_set(struct actsim_lab *lab, const char *key,
 		    const char *value);
 actsim_err meta_get(struct actsim_lab *lab, const char *key, char **out);
+actsim_err sqlite_create(struct actsim_lab *lab, const char *catalog);
+actsim_err sqlite_open(struct actsim_lab *lab);
+void sqlite_close(struct actsim_lab *lab);
+actsim_err sqlite_record_keys(struct actsim_lab *lab,
+			      const struct actsim_pkey *keys, size_t n,
+			      const struct actsim_keyconfig *cfg,
+			      actsim_progress_fn progress, void *arg);
+actsim_err sqlite_counts(struct actsim_lab *lab,
+			 struct actsim_lab_counts *out);
 
 #endif

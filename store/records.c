@@ -1,5 +1,5 @@
-/* The lab database's records: clock, keys, blocks, machines and the
- * clearinghouse's decisions. */
+/* The SQLite backend's records: keys, blocks, machines and the
+ * clearinghouse's decisions, and the backend's operation table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,53 +9,23 @@
 #include "lab_internal.h"
 #include "../common/internal.h"
 
-actsim_err actsim_lab_begin(struct actsim_lab *lab, bool write)
+static actsim_err sqlite_begin(struct actsim_lab *lab, bool write)
 {
 	return db_exec(lab, write ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
-actsim_err actsim_lab_commit(struct actsim_lab *lab)
+static actsim_err sqlite_commit(struct actsim_lab *lab)
 {
 	return db_exec(lab, "COMMIT");
 }
 
-void actsim_lab_rollback(struct actsim_lab *lab)
+static void sqlite_rollback(struct actsim_lab *lab)
 {
 	if (!sqlite3_get_autocommit(lab->db))
 		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-actsim_err actsim_lab_clock_get(struct actsim_lab *lab, int64_t *now)
-{
-	char *v = NULL, *end;
-	long long t;
-	actsim_err e = meta_get(lab, "clock", &v);
-
-	if (e != ACTSIM_OK)
-		return e;
-	if (v == NULL)
-		return lab_fail(lab, ACTSIM_E_DB, "lab '%s' has no clock",
-				lab->dir);
-	t = strtoll(v, &end, 10);
-	if (*end != '\0' || end == v || t < 0) {
-		free(v);
-		return lab_fail(lab, ACTSIM_E_DB, "lab '%s': damaged clock",
-				lab->dir);
-	}
-	free(v);
-	*now = (int64_t)t;
-	return ACTSIM_OK;
-}
-
-actsim_err actsim_lab_clock_set(struct actsim_lab *lab, int64_t now)
-{
-	char v[24];
-
-	snprintf(v, sizeof v, "%lld", (long long)now);
-	return meta_set(lab, "clock", v);
-}
-
-actsim_err actsim_lab_key_by_id(struct actsim_lab *lab, uint64_t key_id,
+static actsim_err sqlite_key_by_id(struct actsim_lab *lab, uint64_t key_id,
 				char key[ACTSIM_PKEY_TEXT_BYTES], bool *found)
 {
 	sqlite3_stmt *st;
@@ -79,7 +49,7 @@ actsim_err actsim_lab_key_by_id(struct actsim_lab *lab, uint64_t key_id,
 	return e;
 }
 
-actsim_err actsim_lab_key_blocked(struct actsim_lab *lab, const char *key,
+static actsim_err sqlite_key_blocked(struct actsim_lab *lab, const char *key,
 				  bool *blocked)
 {
 	sqlite3_stmt *st;
@@ -98,7 +68,7 @@ actsim_err actsim_lab_key_blocked(struct actsim_lab *lab, const char *key,
 	return e;
 }
 
-actsim_err actsim_lab_machine_put(struct actsim_lab *lab, const char *name,
+static actsim_err sqlite_machine_put(struct actsim_lab *lab, const char *name,
 				  const json_t *record, bool create)
 {
 	sqlite3_stmt *st;
@@ -133,7 +103,7 @@ actsim_err actsim_lab_machine_put(struct actsim_lab *lab, const char *name,
 	return e;
 }
 
-actsim_err actsim_lab_machine_get(struct actsim_lab *lab, const char *name,
+static actsim_err sqlite_machine_get(struct actsim_lab *lab, const char *name,
 				  json_t **record)
 {
 	sqlite3_stmt *st;
@@ -162,7 +132,7 @@ actsim_err actsim_lab_machine_get(struct actsim_lab *lab, const char *name,
 	return e;
 }
 
-actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
+static actsim_err sqlite_machine_delete(struct actsim_lab *lab, const char *name)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
@@ -180,7 +150,7 @@ actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
 	return e;
 }
 
-actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
+static actsim_err sqlite_machine_all(struct actsim_lab *lab, json_t **records)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
@@ -206,7 +176,7 @@ actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
 	return e;
 }
 
-actsim_err actsim_lab_activation_add(struct actsim_lab *lab,
+static actsim_err sqlite_activation_add(struct actsim_lab *lab,
 				     struct actsim_activation_row *r)
 {
 	sqlite3_stmt *st;
@@ -242,7 +212,7 @@ actsim_err actsim_lab_activation_add(struct actsim_lab *lab,
 	return e;
 }
 
-actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
+static actsim_err sqlite_activation_history(struct actsim_lab *lab,
 					 const char *key,
 					 const char *installation_id,
 					 struct actsim_prior_activation **prior,
@@ -320,7 +290,7 @@ actsim_err actsim_lab_activation_history(struct actsim_lab *lab,
 	return ACTSIM_OK;
 }
 
-actsim_err actsim_lab_block(struct actsim_lab *lab, const char *key,
+static actsim_err sqlite_block(struct actsim_lab *lab, const char *key,
 			    const char *reason, int64_t at)
 {
 	sqlite3_stmt *st;
@@ -340,7 +310,7 @@ actsim_err actsim_lab_block(struct actsim_lab *lab, const char *key,
 	return e;
 }
 
-actsim_err actsim_lab_unblock(struct actsim_lab *lab, const char *key)
+static actsim_err sqlite_unblock(struct actsim_lab *lab, const char *key)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
@@ -373,7 +343,7 @@ static json_t *column_time(sqlite3_stmt *st, int i)
 	return json_string(buf);
 }
 
-actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
+static actsim_err sqlite_activation_list(struct actsim_lab *lab,
 				      const char *product_key,
 				      const char *product_id, size_t limit,
 				      json_t **out)
@@ -432,7 +402,7 @@ actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
 	return e;
 }
 
-actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
+static actsim_err sqlite_registration_add(struct actsim_lab *lab, int64_t at,
 				       const char *product_id,
 				       const uint8_t *contact, size_t len,
 				       int64_t *id)
@@ -456,7 +426,7 @@ actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 	return e;
 }
 
-actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
+static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
 				  int status, int64_t latency_us)
 {
@@ -479,7 +449,7 @@ actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 	return e;
 }
 
-actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
+static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 				   json_t **out)
 {
 	sqlite3_stmt *st;
@@ -510,8 +480,37 @@ actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
 	return e;
 }
 
-actsim_err actsim_lab_reset(struct actsim_lab *lab)
+static actsim_err sqlite_reset(struct actsim_lab *lab)
 {
 	return db_exec(lab, "DELETE FROM activations; DELETE FROM blocks;"
 			    "DELETE FROM registrations; DELETE FROM request_log;");
 }
+
+const struct lab_backend lab_backend_sqlite = {
+	.name = "sqlite",
+	.create = sqlite_create,
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.meta_get = meta_get,
+	.meta_set = meta_set,
+	.record_keys = sqlite_record_keys,
+	.counts = sqlite_counts,
+	.key_by_id = sqlite_key_by_id,
+	.key_blocked = sqlite_key_blocked,
+	.machine_put = sqlite_machine_put,
+	.machine_get = sqlite_machine_get,
+	.machine_delete = sqlite_machine_delete,
+	.machine_all = sqlite_machine_all,
+	.activation_add = sqlite_activation_add,
+	.activation_history = sqlite_activation_history,
+	.block = sqlite_block,
+	.unblock = sqlite_unblock,
+	.activation_list = sqlite_activation_list,
+	.registration_add = sqlite_registration_add,
+	.request_add = sqlite_request_add,
+	.request_list = sqlite_request_list,
+	.reset = sqlite_reset,
+};

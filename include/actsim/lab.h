@@ -1,5 +1,6 @@
-/* The lab: a directory holding a realm and one SQLite database
- * (DESIGN.md section 5).
+/* The lab: a directory holding a realm and the lab's records
+ * (DESIGN.md section 5). The records live behind one storage interface
+ * (store/lab_internal.h); callers never know which backend holds them.
  *
  *   DIR/realm.json          public realm parameters (0644)
  *   DIR/realm-private.json  private keys (0600; refused if others can read)
