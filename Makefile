@@ -33,7 +33,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 	simulator/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
-CLI_SRC = $(wildcard cli/*.c server/*.c)
+CLI_SRC = $(wildcard cli/*.c scenario/*.c server/*.c)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 # The front ends without main(): for the fuzz targets.
 CLI_LIB_OBJ = $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))

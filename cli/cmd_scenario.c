@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "../scenario/scenario.h"
 #include "../common/banned.h"
 
 static void check_text(const json_t *doc, FILE *out)
@@ -50,7 +50,7 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 		{ "keep-lab", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum report_format format = REPORT_TAP;
+	const struct report_format *format = report_format_find("tap");
 	const char *out_path = NULL, *keep = NULL;
 	struct scenario *all;
 	struct report *rep;
@@ -63,17 +63,15 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "tap") == 0)
-				format = REPORT_TAP;
-			else if (strcmp(optarg, "junit") == 0)
-				format = REPORT_JUNIT;
-			else if (strcmp(optarg, "narrate") == 0)
-				format = REPORT_NARRATE;
-			else
+			format = report_format_find(optarg);
+			if (format == NULL) {
+				char names[256];
+
+				report_format_names(names, sizeof names);
 				return cli_usage(res, "scenario",
-						 "--format is tap, junit or "
-						 "narrate, not '%s'",
-						 optarg);
+						 "--format is %s, not '%s'",
+						 names, optarg);
+			}
 			break;
 		case 'o':
 			out_path = optarg;

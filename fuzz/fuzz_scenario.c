@@ -2,7 +2,7 @@
  * document. */
 #include <stdlib.h>
 
-#include "../cli/scenario.h"
+#include "../scenario/scenario.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -1,6 +1,8 @@
 /* Scenario files (.scn): recorded lab sessions whose expectations make
- * them tests (docs/scenarios.md). The parser is separate from the runner
- * so that `scenario check` and the fuzzer use it alone. */
+ * them tests (docs/scenarios.md). The language lives in this folder: the
+ * parser (parse.c) is separate from the runner (run.c) so that `scenario
+ * check` and the fuzzer use it alone; the reports are one file per format
+ * (report_<name>.c) behind report.c. cli/cmd_scenario.c is the command. */
 #ifndef ACTSIM_SCENARIO_H
 #define ACTSIM_SCENARIO_H
 
@@ -11,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "cli.h"
+#include "../cli/cli.h"
 
 #define SCENARIO_MAX_BYTES (4u << 20)
 #define SCENARIO_MAX_LINE 4096
@@ -61,11 +63,17 @@ int scenario_split(const char *line, char *buf, size_t cap, char **argv);
  * document; *out is borrowed (NULL when the path leads nowhere). */
 json_t *scenario_path(json_t *doc, const char *path);
 
-enum report_format { REPORT_TAP, REPORT_JUNIT, REPORT_NARRATE };
+/* A report format by its name ("tap", "junit", "narrate"); NULL when
+ * there is none. The table is in report.c. */
+struct report_format;
+const struct report_format *report_format_find(const char *name);
+/* The names for a message: "tap, junit or narrate". */
+void report_format_names(char *out, size_t cap);
 
-/* Collects results and writes them in one format. */
+/* Collects results and writes them in one format to out (borrowed).
+ * NULL when out of memory. */
 struct report;
-struct report *report_new(enum report_format format, FILE *out);
+struct report *report_new(const struct report_format *format, FILE *out);
 /* Writes what remains (JUnit writes everything here) and frees. Returns
  * the number of failed points. */
 unsigned report_finish(struct report *r);
