@@ -98,3 +98,16 @@ void actsim_license_eval(const struct actsim_license *l, int64_t now,
 	}
 	s->status_name = status_names[s->status];
 }
+
+bool actsim_license_status_parse(const char *name,
+				 enum actsim_license_status *out)
+{
+	for (size_t i = 0; i < sizeof status_names / sizeof status_names[0];
+	     i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*out = (enum actsim_license_status)i;
+			return true;
+		}
+	}
+	return false;
+}

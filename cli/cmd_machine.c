@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actsim/clearinghouse.h"
+#include "actsim/fleet.h"
 #include "actsim/machine.h"
 #include "actsim/time.h"
 #include "cli.h"
@@ -216,71 +217,166 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 	return cli_session_close(&s, rc, res);
 }
 
+/* The fleet table: columns as wide as their widest cell, the name cut
+ * short when the whole would pass 80 columns. */
 static void list_text(const json_t *doc, FILE *out)
 {
-	size_t i;
+	enum { NCOL = 7 };
+	static const char *const head[NCOL] = { "NAME", "SKU", "CHANNEL",
+						"STATE", "DAYS", "ACTIVATED",
+						"VOTES" };
+	const json_t *rows = json_object_get(doc, "machines");
+	size_t w[NCOL], i, total = 0;
+	char cell[NCOL][72];
 	json_t *m;
+	int pass;
 
-	json_array_foreach(json_object_get(doc, "machines"), i, m) {
-		json_t *d = json_object_get(m, "days_left");
+	if (json_array_size(rows) == 0) {
+		fprintf(out, "no machines\n");
+		return;
+	}
+	for (size_t c = 0; c < NCOL; c++)
+		w[c] = strlen(head[c]);
+	/* pass 0 measures, pass 1 prints */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (size_t c = 0; c < NCOL; c++)
+				total += w[c] + (c > 0);
+			if (total > 80)
+				w[0] -= total - 80 < w[0] - 4 ? total - 80 :
+								w[0] - 4;
+			fprintf(out, "%-*s %-*s %-*s %-*s %*s %-*s %*s\n",
+				(int)w[0], head[0], (int)w[1], head[1],
+				(int)w[2], head[2], (int)w[3], head[3],
+				(int)w[4], head[4], (int)w[5], head[5],
+				(int)w[6], head[6]);
+		}
+		json_array_foreach(rows, i, m) {
+			const json_t *d = json_object_get(m, "days_left");
+			const json_t *v = json_object_get(m, "votes_matching");
+			const char *at = json_string_value(
+				json_object_get(m, "activated_at"));
 
-		fprintf(out, "%-20s %-10s %-10s %-5s %-20s", 
-			json_string_value(json_object_get(m, "name")),
-			json_string_value(json_object_get(m, "sku")),
-			json_string_value(json_object_get(m, "channel")),
-			json_string_value(json_object_get(m, "platform")),
-			json_string_value(json_object_get(m, "license_status")));
-		if (json_is_integer(d))
-			fprintf(out, " %lld days left", json_integer_value(d));
-		fputc('\n', out);
+			snprintf(cell[0], sizeof cell[0], "%s",
+				 json_string_value(json_object_get(m, "name")));
+			snprintf(cell[1], sizeof cell[1], "%s",
+				 json_string_value(json_object_get(m, "sku")));
+			snprintf(cell[2], sizeof cell[2], "%s",
+				 json_string_value(
+					 json_object_get(m, "channel")));
+			snprintf(cell[3], sizeof cell[3], "%s",
+				 json_string_value(json_object_get(
+					 m, "license_status")));
+			if (json_is_integer(d))
+				snprintf(cell[4], sizeof cell[4], "%lld",
+					 (long long)json_integer_value(d));
+			else
+				snprintf(cell[4], sizeof cell[4], "-");
+			/* the date is enough in a table */
+			snprintf(cell[5], sizeof cell[5], "%.10s",
+				 at != NULL ? at : "-");
+			if (json_is_integer(v))
+				snprintf(cell[6], sizeof cell[6], "%lld/%lld",
+					 (long long)json_integer_value(v),
+					 (long long)json_integer_value(
+						 json_object_get(
+							 m, "votes_total")));
+			else
+				snprintf(cell[6], sizeof cell[6], "-");
+			for (size_t c = 0; c < NCOL && pass == 0; c++)
+				if (strlen(cell[c]) > w[c])
+					w[c] = strlen(cell[c]);
+			if (pass == 1)
+				fprintf(out,
+					"%-*.*s %-*s %-*s %-*s %*s %-*s %*s\n",
+					(int)w[0], (int)w[0], cell[0],
+					(int)w[1], cell[1], (int)w[2],
+					cell[2], (int)w[3], cell[3],
+					(int)w[4], cell[4], (int)w[5],
+					cell[5], (int)w[6], cell[6]);
+		}
 	}
 }
 
 static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 			struct cli_result *res)
 {
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "expiring-within", required_argument, NULL, 'e' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct actsim_fleet_filter f;
+	struct actsim_fleet_row *rows;
 	struct cli_session s;
-	json_t *records, *list, *rec;
-	size_t i;
+	size_t n;
 	actsim_err e;
-	int rc;
+	int c, rc;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(res, "machine", "machine list takes no "
-						 "arguments");
+	memset(&f, 0, sizeof f);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!actsim_license_status_parse(optarg, &f.status))
+				return cli_usage(
+					res, "machine",
+					"unknown license state '%s' (grace, "
+					"grace_expired, activated, "
+					"reactivation_grace, "
+					"reactivation_expired, exempt, "
+					"evaluation_expired)",
+					optarg);
+			f.has_status = true;
+			break;
+		case 'e':
+			if (actsim_duration_parse(optarg, &f.within) !=
+			    ACTSIM_OK)
+				return cli_usage(res, "machine",
+						 "--expiring-within needs a "
+						 "duration such as 7d or 12h, "
+						 "not '%s'",
+						 optarg);
+			f.has_within = true;
+			break;
+		case 'o':
+			if (strcmp(optarg, "deadline") == 0)
+				f.sort = ACTSIM_FLEET_BY_DEADLINE;
+			else if (strcmp(optarg, "name") == 0)
+				f.sort = ACTSIM_FLEET_BY_NAME;
+			else
+				return cli_usage(res, "machine",
+						 "--sort is name or deadline, "
+						 "not '%s'",
+						 optarg);
+			break;
+		default:
+			return cli_usage(res, "machine",
+					 "machine list: unknown or incomplete "
+					 "option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(res, "machine",
+				 "machine list takes no arguments");
 	rc = cli_session_open(ctx, &s, false, res);
 	if (rc != 0)
 		return rc;
-	e = actsim_lab_machine_all(s.lab, &records);
-	if (e != ACTSIM_OK) {
-		json_decref(records);
-		return cli_session_close(&s, cli_lib_error(res, e,
-						       actsim_lab_errmsg(s.lab)),
-				     res);
+	e = actsim_fleet_rows(s.lab, s.cat, s.now, &f, &rows, &n);
+	if (e == ACTSIM_E_DB)
+		rc = cli_lib_error(res, e, "damaged machine record");
+	else if (e != ACTSIM_OK)
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(s.lab));
+	else {
+		res->doc = json_pack("{s:o}", "machines",
+				     actsim_fleet_json(rows, n));
+		res->text = list_text;
+		free(rows);
+		if (res->doc == NULL)
+			rc = cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
 	}
-	list = json_array();
-	json_array_foreach(records, i, rec) {
-		struct actsim_machine m;
-		struct actsim_license_state st;
-
-		if (cli_session_load(&s, json_string_value(json_object_get(rec, "name")), &m,
-			 res) != 0)
-			continue;
-		actsim_machine_license(s.cat, &m, s.now, &st);
-		json_array_append_new(
-			list, json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "name",
-					m.name, "sku", m.sku, "channel",
-					m.channel, "platform", m.platform, "r2",
-					m.r2, "license_status", st.status_name,
-					"days_left", days_json(&st)));
-	}
-	json_decref(records);
-	json_decref(res->doc);
-	res->doc = json_pack("{s:o}", "machines", list);
-	res->status = CLI_OK;
-	res->text = list_text;
-	return cli_session_close(&s, CLI_OK, res);
+	return cli_session_close(&s, rc, res);
 }
 
 static int machine_show(struct cli_ctx *ctx, const char *name,

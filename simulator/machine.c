@@ -316,7 +316,7 @@ static bool get_hash(json_t *rec, const char *k, uint64_t *h)
 	return s != NULL && actsim_hw_hash_parse(s, h) == ACTSIM_OK;
 }
 
-static actsim_err from_json(json_t *rec, struct actsim_machine *m)
+actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
 {
 	bool set, ok;
 
@@ -395,7 +395,7 @@ actsim_err actsim_machine_load(struct actsim_lab *lab, const char *name,
 
 	if (e != ACTSIM_OK)
 		return e;
-	e = from_json(rec, out);
+	e = actsim_machine_from_json(rec, out);
 	json_decref(rec);
 	return e;
 }

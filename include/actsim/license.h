@@ -53,6 +53,13 @@ struct actsim_license_state {
 void actsim_license_eval(const struct actsim_license *l, int64_t now,
 			 struct actsim_license_state *out);
 
+/* Parses a license status name ("grace", "grace_expired", "activated",
+ * "reactivation_grace", "reactivation_expired", "exempt",
+ * "evaluation_expired"); false when it is none of them. */
+bool actsim_license_status_parse(const char *name,
+				 enum actsim_license_status *out)
+	__attribute__((warn_unused_result));
+
 #ifdef __cplusplus
 }
 #endif

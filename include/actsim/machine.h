@@ -100,6 +100,11 @@ actsim_err actsim_machine_create(struct actsim_lab *lab,
 actsim_err actsim_machine_load(struct actsim_lab *lab, const char *name,
 			       struct actsim_machine *out)
 	__attribute__((warn_unused_result));
+/* Reads a stored record (one of actsim_lab_machine_all's) into *out;
+ * ACTSIM_E_DB when it is damaged. */
+actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *out)
+	__attribute__((warn_unused_result));
+
 actsim_err actsim_machine_save(struct actsim_lab *lab,
 			       const struct actsim_machine *m)
 	__attribute__((warn_unused_result));
