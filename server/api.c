@@ -811,7 +811,7 @@ static int h_clock_put(struct api_env *env, struct actsim_lab *lab,
 	return API_DEFERRED;
 }
 
-static const char *const fault_kinds[] = { "error", "latency", "reset",
+const char *const api_fault_kinds[] = { "error", "latency", "reset",
 					   "timeout" };
 
 static json_t *faults_json(struct api_env *env)
@@ -825,7 +825,7 @@ static json_t *faults_json(struct api_env *env)
 		json_array_append_new(
 			list, json_pack("{s:s,s:f,s:s,s:i,s:i}", "route",
 					f->route, "probability", f->probability,
-					"kind", fault_kinds[f->kind], "status",
+					"kind", api_fault_kinds[f->kind], "status",
 					f->status, "latency_ms", f->latency_ms));
 	}
 	pthread_mutex_unlock(&env->fault_lock);
@@ -868,7 +868,7 @@ static int h_faults_put(struct api_env *env, struct actsim_lab *lab,
 		return API_DONE;
 	}
 	snprintf(f.route, sizeof f.route, "%s", route);
-	for (i = 0; i < 4 && strcmp(kind, fault_kinds[i]) != 0; i++)
+	for (i = 0; i < 4 && strcmp(kind, api_fault_kinds[i]) != 0; i++)
 		;
 	if (i == 4) {
 		api_error(resp, 400, "MALFORMED_REQUEST",

@@ -59,6 +59,9 @@ struct api_write {
 
 enum fault_kind { FAULT_ERROR, FAULT_LATENCY, FAULT_RESET, FAULT_TIMEOUT };
 
+/* Each kind's name, indexed by enum fault_kind. */
+extern const char *const api_fault_kinds[];
+
 struct api_fault {
 	char route[64];
 	double probability;

@@ -46,6 +46,7 @@ struct pending {
 	const char *route;
 	char method[8];
 	int status; /* log entries */
+	const char *fault; /* log entries: the fault kind injected, or NULL */
 	double start;
 };
 
@@ -200,7 +201,7 @@ static void commit_batch(struct server *s, struct pending *batch)
 		if (p->w == NULL)
 			failed = actsim_lab_request_add(
 					 s->wlab, now, p->method, p->route,
-					 p->status,
+					 p->status, p->fault,
 					 (int64_t)(p->start * 1e6)) != ACTSIM_OK;
 		else
 			failed = p->write.run(&s->env, s->wlab, now,
@@ -289,7 +290,8 @@ static void send_response(struct evhttp_request *req,
 }
 
 static void log_request(struct server *s, const char *method,
-			const char *route, int status, double seconds)
+			const char *route, int status, const char *fault,
+			double seconds)
 {
 	struct pending *p = calloc(1, sizeof *p);
 
@@ -298,17 +300,19 @@ static void log_request(struct server *s, const char *method,
 	snprintf(p->method, sizeof p->method, "%s", method);
 	p->route = route;
 	p->status = status;
+	p->fault = fault;
 	p->start = seconds; /* the latency, for log entries */
 	enqueue(s, p);
 }
 
 static void request_done(struct worker *w, const char *method,
-			 const char *route, int status, double start)
+			 const char *route, int status, const char *fault,
+			 double start)
 {
 	double secs = now_seconds() - start;
 
 	api_metrics_observe(&w->srv->env.metrics, route, status, secs);
-	log_request(w->srv, method, route, status, secs);
+	log_request(w->srv, method, route, status, fault, secs);
 	w->outstanding--;
 	if (w->stopping && w->outstanding == 0)
 		event_base_loopexit(w->base, NULL);
@@ -316,13 +320,13 @@ static void request_done(struct worker *w, const char *method,
 
 static void finish(struct worker *w, struct evhttp_request *req,
 		   struct api_response *resp, const char *method,
-		   const char *route, double start)
+		   const char *route, const char *fault, double start)
 {
 	int status = resp->status;
 
 	send_response(req, resp);
 	api_response_release(resp);
-	request_done(w, method, route, status, start);
+	request_done(w, method, route, status, fault, start);
 }
 
 /* Drops the connection with a TCP reset: what the "reset" fault does. */
@@ -371,7 +375,7 @@ static void build_request(struct evhttp_request *req, struct api_request *ar)
 }
 
 static void process(struct worker *w, struct evhttp_request *req,
-		    double start)
+		    const char *fault, double start)
 {
 	struct api_request ar;
 	struct api_response resp;
@@ -394,6 +398,7 @@ static void process(struct worker *w, struct evhttp_request *req,
 			p->req = req;
 			p->write = write;
 			p->route = route;
+			p->fault = fault;
 			p->start = start;
 			snprintf(p->method, sizeof p->method, "%s",
 				 method_name(evhttp_request_get_command(req)));
@@ -402,7 +407,7 @@ static void process(struct worker *w, struct evhttp_request *req,
 		}
 	}
 	finish(w, req, &resp, method_name(evhttp_request_get_command(req)),
-	       route, start);
+	       route, fault, start);
 }
 
 struct delayed {
@@ -412,6 +417,7 @@ struct delayed {
 	double start;
 	bool reset;
 	const char *route;
+	const char *fault;
 };
 
 static void on_delayed(evutil_socket_t fd, short what, void *arg)
@@ -424,23 +430,23 @@ static void on_delayed(evutil_socket_t fd, short what, void *arg)
 		reset_connection(d->req);
 		request_done(d->w, method_name(evhttp_request_get_command(
 					   d->req)),
-			     d->route, 0, d->start);
+			     d->route, 0, d->fault, d->start);
 	} else {
-		process(d->w, d->req, d->start);
+		process(d->w, d->req, d->fault, d->start);
 	}
 	event_free(d->ev);
 	free(d);
 }
 
 static void delay(struct worker *w, struct evhttp_request *req, double start,
-		  const char *route, int ms, bool reset)
+		  const char *route, const char *fault, int ms, bool reset)
 {
 	struct delayed *d = calloc(1, sizeof *d);
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (d == NULL || (d->ev = evtimer_new(w->base, on_delayed, d)) == NULL) {
 		free(d);
-		process(w, req, start);
+		process(w, req, fault, start);
 		return;
 	}
 	d->w = w;
@@ -448,6 +454,7 @@ static void delay(struct worker *w, struct evhttp_request *req, double start,
 	d->start = start;
 	d->reset = reset;
 	d->route = route;
+	d->fault = fault;
 	evtimer_add(d->ev, &tv);
 }
 
@@ -458,7 +465,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct api_request ar;
 	struct api_response resp;
 	struct api_fault f;
-	const char *route;
+	const char *route, *fault;
 
 	if (plain_connection(req)) {
 		reset_connection(req); /* never answer without TLS */
@@ -468,9 +475,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 	build_request(req, &ar);
 	route = api_route_name(&ar);
 	if (!api_fault_pick(&w->srv->env, route, roll(w), &f)) {
-		process(w, req, start);
+		process(w, req, NULL, start);
 		return;
 	}
+	fault = api_fault_kinds[f.kind];
 	switch (f.kind) {
 	case FAULT_ERROR:
 		memset(&resp, 0, sizeof resp);
@@ -478,18 +486,18 @@ static void on_request(struct evhttp_request *req, void *arg)
 			  "fault injected by the lab administrator");
 		finish(w, req, &resp,
 		       method_name(evhttp_request_get_command(req)), route,
-		       start);
+		       fault, start);
 		break;
 	case FAULT_LATENCY:
-		delay(w, req, start, route, f.latency_ms, false);
+		delay(w, req, start, route, fault, f.latency_ms, false);
 		break;
 	case FAULT_RESET:
 		reset_connection(req);
 		request_done(w, method_name(evhttp_request_get_command(req)),
-			     route, 0, start);
+			     route, 0, fault, start);
 		break;
 	case FAULT_TIMEOUT:
-		delay(w, req, start, route,
+		delay(w, req, start, route, fault,
 		      f.latency_ms > 0 ? f.latency_ms : HOLD_SECONDS * 1000,
 		      true);
 		break;
@@ -512,7 +520,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->lock);
 	while ((p = list) != NULL) {
 		list = p->next;
-		finish(w, p->req, &p->resp, p->method, p->route, p->start);
+		finish(w, p->req, &p->resp, p->method, p->route, p->fault,
+		       p->start);
 		free(p);
 	}
 	if (stop) {

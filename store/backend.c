@@ -148,9 +148,10 @@ actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 
 actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
-				  int status, int64_t latency_us)
+				  int status, const char *fault,
+				  int64_t latency_us)
 {
-	return lab->be->request_add(lab, at, method, route, status,
+	return lab->be->request_add(lab, at, method, route, status, fault,
 				    latency_us);
 }
 

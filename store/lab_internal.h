@@ -71,7 +71,8 @@ struct lab_backend {
 				       int64_t *id);
 	actsim_err (*request_add)(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
-				  int status, int64_t latency_us);
+				  int status, const char *fault,
+				  int64_t latency_us);
 	actsim_err (*request_list)(struct actsim_lab *lab, size_t limit,
 				   json_t **out);
 	actsim_err (*reset)(struct actsim_lab *lab);

@@ -428,13 +428,14 @@ static actsim_err sqlite_registration_add(struct actsim_lab *lab, int64_t at,
 
 static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
-				  int status, int64_t latency_us)
+				  int status, const char *fault,
+				  int64_t latency_us)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
 
 	e = db_prepare(lab, "INSERT INTO request_log(at, method, route, status,"
-			    " latency_us) VALUES(?, ?, ?, ?, ?)",
+			    " latency_us, fault) VALUES(?, ?, ?, ?, ?, ?)",
 		       &st);
 	if (e != ACTSIM_OK)
 		return e;
@@ -443,6 +444,10 @@ static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 	sqlite3_bind_text(st, 3, route, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, status);
 	sqlite3_bind_int64(st, 5, latency_us);
+	if (fault != NULL)
+		sqlite3_bind_text(st, 6, fault, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = db_fail(lab, "cannot log a request");
 	db_release(st);
@@ -458,7 +463,7 @@ static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 
 	*out = json_array();
 	e = db_prepare(lab,
-		       "SELECT at, method, route, status, latency_us FROM "
+		       "SELECT at, method, route, status, latency_us, fault FROM "
 		       "(SELECT * FROM request_log ORDER BY id DESC LIMIT ?) "
 		       "ORDER BY id",
 		       &st);
@@ -468,12 +473,13 @@ static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(
 			*out,
-			json_pack("{s:o,s:o,s:o,s:i,s:f}", "at",
+			json_pack("{s:o,s:o,s:o,s:i,s:f,s:o}", "at",
 				  column_time(st, 0), "method",
 				  column_text(st, 1), "route",
 				  column_text(st, 2), "status",
 				  sqlite3_column_int(st, 3), "latency_ms",
-				  (double)sqlite3_column_int64(st, 4) / 1000.0));
+				  (double)sqlite3_column_int64(st, 4) / 1000.0,
+				  "fault", column_text(st, 5)));
 	if (rc != SQLITE_DONE)
 		e = db_fail(lab, "cannot read the request log");
 	db_release(st);

@@ -244,7 +244,7 @@ static void test_migrates_forward(void **state)
 	struct actsim_lab *lab;
 	sqlite3 *db;
 	sqlite3_stmt *st;
-	int version = 0, indexes = 0;
+	int version = 0, indexes = 0, columns = 0;
 
 	(void)state;
 	lab_path(dir, sizeof dir, "old");
@@ -253,6 +253,8 @@ static void test_migrates_forward(void **state)
 	/* make it a version 1 lab */
 	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP INDEX activations_by_pid;"
+					  "ALTER TABLE request_log DROP COLUMN"
+					  " fault;"
 					  "PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -271,9 +273,17 @@ static void test_migrates_forward(void **state)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		indexes = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	sqlite3_prepare_v2(db,
+			   "SELECT count(*) FROM pragma_table_info('request_log')"
+			   " WHERE name = 'fault'",
+			   -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		columns = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
 	sqlite3_close(db);
 	assert_int_equal(version, ACTSIM_LAB_SCHEMA_VERSION);
 	assert_int_equal(indexes, 1);
+	assert_int_equal(columns, 1);
 }
 
 static void test_record_keys(void **state)

@@ -176,6 +176,9 @@ admin GET /v1/admin/faults; status_is "list faults" 200
 json_is "one fault" 'len(d["faults"]) == 1 and d["faults"][0]["kind"] == "timeout"'
 admin DELETE /v1/admin/faults; status_is "clear faults" 200
 api POST /v1/activations "{\"installation_id\":\"$I1\"}"; status_is "normal again" 200
+admin GET '/v1/admin/requests?limit=1000'; status_is "request log" 200
+json_is "the request log records the fault kind" '{r["fault"] for r in d["requests"] if r["route"] == "/v1/activations" and r["fault"]} >= {"error", "latency", "reset"}'
+json_is "unfaulted requests have no fault" 'd["requests"][-1]["fault"] is None'
 
 # --- request limits and garbage ---
 api GET /nope; status_is "unknown route" 404
@@ -210,7 +213,7 @@ api GET /metrics; status_is "metrics" 200
 check "Prometheus counters" 'grep -q "^actsim_requests_total{route=\"/v1/activations\",status=\"200\"}" "$T/out" && grep -q "^actsim_activations_total{result=\"TOO_MANY_ACTIVATIONS\"} 1" "$T/out" && grep -q "^actsim_request_duration_seconds_bucket{le=\"+Inf\"}" "$T/out"' "$(head -20 "$T/out")"
 cp "$T/out" "$T/metrics.txt"
 admin GET "/v1/admin/requests?limit=1000"; status_is "request log" 200
-json_is "log entries" 'len(d["requests"]) > 20 and set(d["requests"][0]) == {"at","method","route","status","latency_ms"}'
+json_is "log entries" 'len(d["requests"]) > 20 and set(d["requests"][0]) == {"at","method","route","status","latency_ms","fault"}'
 cp "$T/out" "$T/requests.json"
 check "the planted email is nowhere in the lab or logs" '! grep -rqa "planted.canary" "$ACTSIM_LAB" "$T/metrics.txt" "$T/requests.json" "$T/srv.out" "$T/srv.err"' "found"
 check "nor the name" '! grep -rqa "Pat Planted" "$ACTSIM_LAB"' "found"
