@@ -14,9 +14,18 @@ static const char *const status_names[] = {
 	[ACTSIM_LICENSE_EVALUATION_EXPIRED] = "evaluation_expired",
 };
 
+/* Deadlines past the last representable time are clamped to it, and
+ * days_left is counted from the clamped value, so what is shown and what
+ * is counted agree. */
+static int64_t clamp_time(int64_t t)
+{
+	return t > ACTSIM_TIME_MAX ? ACTSIM_TIME_MAX : t;
+}
+
 static void set_deadline(struct actsim_license_state *s, int64_t deadline,
 			 int64_t now)
 {
+	deadline = clamp_time(deadline);
 	s->has_deadline = true;
 	s->deadline = deadline;
 	s->days_left = deadline > now ?
@@ -46,8 +55,9 @@ void actsim_license_eval(const struct actsim_license *l, int64_t now,
 {
 	const struct actsim_channel_rules *ch = l->channel;
 	bool evaluation = ch->evaluation_expiry_days > 0;
-	int64_t eval_end = l->installed_at +
-			   (int64_t)ch->evaluation_expiry_days * ACTSIM_DAY;
+	int64_t eval_end = clamp_time(
+		l->installed_at +
+		(int64_t)ch->evaluation_expiry_days * ACTSIM_DAY);
 	int64_t deadline;
 
 	memset(s, 0, sizeof *s);
@@ -61,15 +71,17 @@ void actsim_license_eval(const struct actsim_license *l, int64_t now,
 	} else if (ch->grace_days < 0) {
 		s->status = ACTSIM_LICENSE_EXEMPT;
 	} else if (!l->activated) {
-		deadline = l->installed_at + (int64_t)ch->grace_days * ACTSIM_DAY;
+		deadline = clamp_time(l->installed_at +
+				      (int64_t)ch->grace_days * ACTSIM_DAY);
 		if (evaluation && eval_end < deadline)
 			deadline = eval_end;
 		set_deadline(s, deadline, now);
 		s->status = now < deadline ? ACTSIM_LICENSE_GRACE :
 					     ACTSIM_LICENSE_GRACE_EXPIRED;
 	} else if (l->out_of_tolerance) {
-		deadline = l->out_of_tolerance_at +
-			   (int64_t)l->rules->reactivation_days * ACTSIM_DAY;
+		deadline = clamp_time(
+			l->out_of_tolerance_at +
+			(int64_t)l->rules->reactivation_days * ACTSIM_DAY);
 		set_deadline(s, deadline, now);
 		s->status = now < deadline ?
 				    ACTSIM_LICENSE_REACTIVATION_GRACE :

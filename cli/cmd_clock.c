@@ -40,6 +40,11 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 					 "'%s' is not an RFC 3339 time such as "
 					 "2026-01-01T00:00:00Z",
 					 argv[2]);
+		if (t > ACTSIM_CLOCK_MAX)
+			return cli_usage(res, "clock",
+					 "the clock cannot pass "
+					 ACTSIM_CLOCK_MAX_TEXT
+					 " (deadlines after it would not fit)");
 	} else if (strcmp(argv[1], "advance") == 0 &&
 		   actsim_duration_parse(argv[2], &t) != ACTSIM_OK) {
 		return cli_usage(res, "clock",
@@ -54,10 +59,12 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 	if (rc == 0) {
 		e = actsim_lab_clock_get(lab, &now);
 		if (e == ACTSIM_OK && strcmp(argv[1], "advance") == 0) {
-			if (t > ACTSIM_TIME_MAX - now) {
+			if (t > ACTSIM_CLOCK_MAX - now) {
 				rc = cli_usage(res, "clock",
 					       "the clock cannot pass "
-					       "9999-12-31T23:59:59Z");
+					       ACTSIM_CLOCK_MAX_TEXT
+					       " (deadlines after it would "
+					       "not fit)");
 			} else {
 				now += t;
 			}

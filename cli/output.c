@@ -134,6 +134,10 @@ const char *cli_code_for(actsim_err e)
 		return "NO_SUCH_MACHINE";
 	case ACTSIM_E_EXISTS:
 		return "MACHINE_EXISTS";
+	case ACTSIM_E_LAB_BUSY:
+		return "LAB_BUSY";
+	case ACTSIM_E_LAB_DAMAGED:
+		return "LAB_DAMAGED";
 	default:
 		return "INTERNAL";
 	}

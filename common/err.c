@@ -25,6 +25,8 @@ static const char *const messages[ACTSIM_E__COUNT] = {
 	[ACTSIM_E_INVALID_IID] = "not an installation ID of this lab",
 	[ACTSIM_E_NOT_FOUND] = "not found",
 	[ACTSIM_E_EXISTS] = "already exists",
+	[ACTSIM_E_LAB_BUSY] = "lab busy",
+	[ACTSIM_E_LAB_DAMAGED] = "lab damaged",
 };
 
 const char *actsim_strerror(actsim_err e)

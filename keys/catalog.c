@@ -6,6 +6,7 @@
 
 #include "actsim/catalog.h"
 #include "actsim/pkey.h"
+#include "actsim/time.h"
 #include "../common/internal.h"
 
 extern const char actsim_catalog_builtin_start[];
@@ -451,7 +452,7 @@ static actsim_err check_channel_rules(struct vctx *v, struct actsim_catalog *c)
 					     "(exempt)");
 		if (json_object_get(el, "evaluation_expiry_days") != NULL &&
 		    (e = need_int(v, el, path, "evaluation_expiry_days", 1,
-				  36500, &r->evaluation_expiry_days)) !=
+				  ACTSIM_WINDOW_MAX_DAYS, &r->evaluation_expiry_days)) !=
 			    ACTSIM_OK)
 			return e;
 		e = check_policy(v, json_object_get(el, "policy"), path, r);

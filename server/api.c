@@ -757,9 +757,10 @@ static int run_clock(struct api_env *env, struct actsim_lab *lab, int64_t now,
 	struct clock_job *job = arg;
 
 	(void)env;
-	if (job->advance && job->value > ACTSIM_TIME_MAX - now) {
+	if ((job->advance && job->value > ACTSIM_CLOCK_MAX - now) ||
+	    (!job->advance && job->value > ACTSIM_CLOCK_MAX)) {
 		api_error(out, 400, "MALFORMED_REQUEST",
-			  "the clock cannot pass 9999-12-31T23:59:59Z");
+			  "the clock cannot pass " ACTSIM_CLOCK_MAX_TEXT);
 		return 0;
 	}
 	now = job->advance ? now + job->value : job->value;

@@ -33,6 +33,8 @@
 #define BATCH_MAX 256
 #define STOP_GRACE_SECONDS 5
 #define HOLD_SECONDS 30 /* a "timeout" fault holds the request this long */
+/* How long a server write waits for a CLI command holding the lab. */
+#define SERVER_LAB_WAIT_MS 10000
 
 struct worker;
 
@@ -624,6 +626,7 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 		snprintf(err, cap, "%s", actsim_lab_errmsg(w->lab));
 		return -1;
 	}
+	actsim_lab_set_busy_timeout(w->lab, SERVER_LAB_WAIT_MS);
 	w->base = event_base_new();
 	w->http = w->base ? evhttp_new(w->base) : NULL;
 	w->wake = w->base ? event_new(w->base, -1, 0, on_wake, w) : NULL;
@@ -826,6 +829,8 @@ struct server *server_start(const struct server_opts *o, char *err,
 	signal(SIGPIPE, SIG_IGN);
 
 	e = actsim_lab_open(&s->wlab, o->lab_dir, true);
+	if (e == ACTSIM_OK)
+		actsim_lab_set_busy_timeout(s->wlab, SERVER_LAB_WAIT_MS);
 	if (e == ACTSIM_OK)
 		e = o->catalog_path ?
 			    actsim_catalog_load_file(&s->cat, o->catalog_path,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "actsim/time.h"
 #include "lab_internal.h"
 #include "../common/internal.h"
 
@@ -33,6 +34,9 @@ actsim_err actsim_lab_clock_set(struct actsim_lab *lab, int64_t now)
 {
 	char v[24];
 
+	if (now < 0 || now > ACTSIM_CLOCK_MAX)
+		return lab_fail(lab, ACTSIM_E_INVALID_ARG,
+				"the clock cannot pass " ACTSIM_CLOCK_MAX_TEXT);
 	snprintf(v, sizeof v, "%lld", (long long)now);
 	return lab->be->meta_set(lab, "clock", v);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -112,29 +113,37 @@ static actsim_err mkdir_p(struct actsim_lab *lab, const char *dir)
 	return ACTSIM_OK;
 }
 
-/* Writes a file under a temporary name, syncs it and renames it into place
- * so a crash leaves either the old file or the whole new one. */
-static actsim_err write_file(struct actsim_lab *lab, const char *name,
-			     const char *data, mode_t mode)
+/* Makes a unique temporary file beside the lab's files ("DIR/.tmp-XXXXXX")
+ * so concurrent writers never share one; *path is its name, *fd open. */
+static actsim_err temp_file(struct actsim_lab *lab, char **path, int *fd)
 {
-	char *path = path_join(lab->dir, name);
-	char *tmp = path_join(lab->dir, ".tmp-realm");
-	size_t len = strlen(data), off = 0;
-	actsim_err e = ACTSIM_OK;
-	int fd;
+	*path = path_join(lab->dir, ".tmp-XXXXXX");
+	if (*path == NULL)
+		return ACTSIM_E_NOMEM;
+	*fd = mkstemp(*path);
+	if (*fd < 0) {
+		free(*path);
+		*path = NULL;
+		return lab_fail(lab, ACTSIM_E_IO,
+				"cannot create a file in '%s': %s", lab->dir,
+				strerror(errno));
+	}
+	(void)fcntl(*fd, F_SETFD, FD_CLOEXEC);
+	return ACTSIM_OK;
+}
 
-	if (path == NULL || tmp == NULL) {
-		e = ACTSIM_E_NOMEM;
-		goto out;
-	}
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  mode);
-	if (fd < 0) {
-		e = lab_fail(lab, ACTSIM_E_IO, "cannot create '%s': %s", tmp,
-			     strerror(errno));
-		goto out;
-	}
+/* Writes data to a new temporary file, synced, with the given mode; *tmp
+ * is its name, for the caller to rename into place (so a crash leaves
+ * either the old file or the whole new one) or to unlink. */
+static actsim_err write_temp(struct actsim_lab *lab, const char *data,
+			     mode_t mode, char **tmp)
+{
+	size_t len = strlen(data), off = 0;
+	int fd;
+	actsim_err e = temp_file(lab, tmp, &fd);
+
+	if (e != ACTSIM_OK)
+		return e;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
 
@@ -142,23 +151,42 @@ static actsim_err write_file(struct actsim_lab *lab, const char *name,
 			continue;
 		if (w <= 0) {
 			e = lab_fail(lab, ACTSIM_E_IO, "cannot write '%s': %s",
-				     tmp, strerror(errno));
+				     *tmp, strerror(errno));
 			break;
 		}
 		off += (size_t)w;
 	}
 	if (e == ACTSIM_OK && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
-		e = lab_fail(lab, ACTSIM_E_IO, "cannot sync '%s': %s", tmp,
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot sync '%s': %s", *tmp,
 			     strerror(errno));
-	close(fd);
-	if (e == ACTSIM_OK && rename(tmp, path) != 0)
-		e = lab_fail(lab, ACTSIM_E_IO, "cannot rename '%s': %s", tmp,
+	if (close(fd) != 0 && e == ACTSIM_OK)
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot write '%s': %s", *tmp,
 			     strerror(errno));
-	if (e != ACTSIM_OK)
-		unlink(tmp);
-out:
+	if (e != ACTSIM_OK) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return e;
+}
+
+/* Renames a file from write_temp or temp_file into place as DIR/name. */
+static actsim_err rename_into(struct actsim_lab *lab, char **tmp,
+			      const char *name)
+{
+	char *path = path_join(lab->dir, name);
+	actsim_err e = ACTSIM_OK;
+
+	if (path == NULL)
+		return ACTSIM_E_NOMEM;
+	if (rename(*tmp, path) != 0)
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot rename '%s' to '%s': %s",
+			     *tmp, path, strerror(errno));
+	else {
+		free(*tmp);
+		*tmp = NULL;
+	}
 	free(path);
-	free(tmp);
 	return e;
 }
 
@@ -211,6 +239,11 @@ out:
 
 actsim_err db_fail(struct actsim_lab *lab, const char *what)
 {
+	if (lab->db != NULL && (sqlite3_errcode(lab->db) & 0xff) == SQLITE_BUSY)
+		return lab_fail(lab, ACTSIM_E_LAB_BUSY,
+				"lab '%s' is busy: another process held it "
+				"for more than %d ms",
+				lab->dir, lab->busy_ms);
 	return lab_fail(lab, ACTSIM_E_DB, "lab database '%s/%s': %s: %s",
 			lab->dir, LAB_DB, what,
 			lab->db != NULL ? sqlite3_errmsg(lab->db) :
@@ -260,9 +293,10 @@ actsim_err db_exec(struct actsim_lab *lab, const char *sql)
 	return ACTSIM_OK;
 }
 
-static actsim_err db_open(struct actsim_lab *lab, bool create)
+static actsim_err db_open(struct actsim_lab *lab, const char *name,
+			  bool create)
 {
-	char *path = path_join(lab->dir, LAB_DB);
+	char *path = path_join(lab->dir, name);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 		    (create ? SQLITE_OPEN_CREATE : 0);
 	actsim_err e = ACTSIM_OK;
@@ -274,7 +308,7 @@ static actsim_err db_open(struct actsim_lab *lab, bool create)
 	free(path);
 	if (e != ACTSIM_OK)
 		return e;
-	sqlite3_busy_timeout(lab->db, 10000);
+	actsim_lab_set_busy_timeout(lab, lab->busy_ms);
 	sqlite3_extended_result_codes(lab->db, 1);
 	/* FULL in WAL mode: a commit is on disk before the caller sees OK. */
 	return db_exec(lab, "PRAGMA journal_mode=WAL;"
@@ -336,6 +370,7 @@ static struct actsim_lab *lab_new(const char *dir)
 		free(lab);
 		return NULL;
 	}
+	lab->busy_ms = ACTSIM_LAB_BUSY_WAIT_MS;
 	return lab;
 }
 
@@ -385,16 +420,23 @@ static actsim_err migrate(struct actsim_lab *lab, int from)
 	return db_exec(lab, sql);
 }
 
+/* Makes the database in a new temporary file, closes it (closing the last
+ * connection checkpoints and removes the WAL, so the file alone is the
+ * whole database), renames it into place and opens it: an init that fails
+ * leaves no database, and one that succeeds never a partial one. */
 actsim_err sqlite_create(struct actsim_lab *lab, const char *catalog)
 {
-	char fp[ACTSIM_FINGERPRINT_HEX];
-	actsim_err e;
+	char fp[ACTSIM_FINGERPRINT_HEX], *tmp;
+	int fd;
+	actsim_err e = temp_file(lab, &tmp, &fd);
 
-	e = db_open(lab, true);
 	if (e != ACTSIM_OK)
 		return e;
+	close(fd);
+	e = db_open(lab, tmp + strlen(lab->dir) + 1, true);
 	actsim_realm_fingerprint(lab->realm, fp);
-	e = db_exec(lab, "BEGIN IMMEDIATE");
+	if (e == ACTSIM_OK)
+		e = db_exec(lab, "BEGIN IMMEDIATE");
 	if (e == ACTSIM_OK)
 		e = db_exec(lab, schema_v1);
 	if (e == ACTSIM_OK)
@@ -407,8 +449,19 @@ actsim_err sqlite_create(struct actsim_lab *lab, const char *catalog)
 		e = meta_set(lab, "clock", ACTSIM_LAB_EPOCH_TEXT);
 	if (e == ACTSIM_OK)
 		e = db_exec(lab, "COMMIT");
-	else
+	else if (lab->db != NULL)
 		sqlite3_exec(lab->db, "ROLLBACK", NULL, NULL, NULL);
+	db_cache_clear(lab);
+	if (sqlite3_close(lab->db) != SQLITE_OK && e == ACTSIM_OK)
+		e = lab_fail(lab, ACTSIM_E_DB, "cannot close '%s'", tmp);
+	lab->db = NULL;
+	if (e == ACTSIM_OK)
+		e = rename_into(lab, &tmp, LAB_DB);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	if (e == ACTSIM_OK)
+		e = db_open(lab, LAB_DB, false);
 	return e;
 }
 
@@ -417,7 +470,7 @@ actsim_err sqlite_open(struct actsim_lab *lab)
 	int version;
 	actsim_err e;
 
-	e = db_open(lab, false);
+	e = db_open(lab, LAB_DB, false);
 	if (e != ACTSIM_OK)
 		return e;
 	version = user_version(lab);
@@ -457,6 +510,85 @@ actsim_err sqlite_open(struct actsim_lab *lab)
 	return ACTSIM_OK;
 }
 
+static bool lab_present(const char *dir)
+{
+	return exists(dir, REALM_PUBLIC) || exists(dir, LAB_DB) ||
+	       exists(dir, REALM_PRIVATE);
+}
+
+/* Writes the realm files and the admin token under temporary names, then,
+ * holding the directory's lock, checks that no lab is there (unless
+ * force), renames them into place and has the backend create its storage
+ * last: a lab opens only once its storage is there, and the storage
+ * records the realm's fingerprint. Concurrent inits queue on the lock;
+ * the later ones then see the first one's lab and refuse, having changed
+ * nothing. */
+static actsim_err install_lab(struct actsim_lab *lab, const char *pub,
+			      const char *priv, const char *catalog,
+			      const struct actsim_lab_init_opts *opts)
+{
+	enum { PRIV, PUB, TOKEN, NFILES };
+	static const char *const names[NFILES] = { REALM_PRIVATE, REALM_PUBLIC,
+						   ADMIN_TOKEN };
+	char *tmp[NFILES] = { NULL };
+	char token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 2];
+	actsim_err e;
+	int dfd, i;
+
+	dfd = open(lab->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return lab_fail(lab, ACTSIM_E_IO, "cannot open '%s': %s",
+				lab->dir, strerror(errno));
+	while (flock(dfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			e = lab_fail(lab, ACTSIM_E_IO, "cannot lock '%s': %s",
+				     lab->dir, strerror(errno));
+			close(dfd);
+			return e;
+		}
+	}
+	if (!opts->force && lab_present(lab->dir)) {
+		e = lab_fail(lab, ACTSIM_E_LAB_EXISTS,
+			     "lab '%s' already exists (use --force to replace "
+			     "it)",
+			     lab->dir);
+		goto out;
+	}
+	actsim_hex(token, opts->admin_token, ACTSIM_ADMIN_TOKEN_BYTES);
+	token[2 * ACTSIM_ADMIN_TOKEN_BYTES] = '\n';
+	token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 1] = '\0';
+	e = write_temp(lab, priv, 0600, &tmp[PRIV]);
+	if (e == ACTSIM_OK)
+		e = write_temp(lab, pub, 0644, &tmp[PUB]);
+	if (e == ACTSIM_OK)
+		e = write_temp(lab, token, 0600, &tmp[TOKEN]);
+	OPENSSL_cleanse(token, sizeof token);
+	if (e != ACTSIM_OK)
+		goto out;
+	if (opts->force)
+		remove_lab_files(lab->dir);
+	for (i = 0; i < NFILES && e == ACTSIM_OK; i++)
+		e = rename_into(lab, &tmp[i], names[i]);
+	if (e == ACTSIM_OK)
+		e = lab->be->create(lab, catalog);
+	if (e != ACTSIM_OK && !opts->force) {
+		/* Nothing was there: leave nothing. */
+		lab->be->close(lab);
+		remove_lab_files(lab->dir);
+	}
+	if (e == ACTSIM_OK && fsync(dfd) != 0)
+		e = lab_fail(lab, ACTSIM_E_IO, "cannot sync '%s': %s",
+			     lab->dir, strerror(errno));
+out:
+	for (i = 0; i < NFILES; i++) {
+		if (tmp[i] != NULL)
+			unlink(tmp[i]);
+		free(tmp[i]);
+	}
+	close(dfd); /* releases the lock */
+	return e;
+}
+
 actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 			     const struct actsim_lab_init_opts *opts)
 {
@@ -469,14 +601,11 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 	if (lab == NULL)
 		return ACTSIM_E_NOMEM;
 	lab->be = &lab_backend_sqlite;
-	if (exists(dir, REALM_PUBLIC) || exists(dir, LAB_DB) ||
-	    exists(dir, REALM_PRIVATE)) {
-		if (!opts->force)
-			return lab_fail(lab, ACTSIM_E_LAB_EXISTS,
-					"lab '%s' already exists (use --force "
-					"to replace it)",
-					dir);
-	}
+	if (!opts->force && lab_present(dir))
+		return lab_fail(lab, ACTSIM_E_LAB_EXISTS,
+				"lab '%s' already exists (use --force to "
+				"replace it)",
+				dir);
 	if (opts->catalog_path != NULL) {
 		/* Validate before anything is written or removed. */
 		e = actsim_catalog_load_file(&cat, opts->catalog_path,
@@ -503,24 +632,8 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 		goto out;
 	}
 	e = mkdir_p(lab, dir);
-	if (e != ACTSIM_OK)
-		goto out;
-	if (opts->force)
-		remove_lab_files(dir);
-	e = write_file(lab, REALM_PRIVATE, priv, 0600);
 	if (e == ACTSIM_OK)
-		e = write_file(lab, REALM_PUBLIC, pub, 0644);
-	if (e == ACTSIM_OK) {
-		char token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 2];
-
-		actsim_hex(token, opts->admin_token, ACTSIM_ADMIN_TOKEN_BYTES);
-		token[2 * ACTSIM_ADMIN_TOKEN_BYTES] = '\n';
-		token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 1] = '\0';
-		e = write_file(lab, ADMIN_TOKEN, token, 0600);
-		OPENSSL_cleanse(token, sizeof token);
-	}
-	if (e == ACTSIM_OK)
-		e = lab->be->create(lab, catalog);
+		e = install_lab(lab, pub, priv, catalog, opts);
 	if (e == ACTSIM_OK) {
 		lab->catalog_path = catalog;
 		catalog = NULL;
@@ -529,6 +642,27 @@ out:
 	free(pub);
 	actsim_secure_free(priv);
 	free(catalog);
+	return e;
+}
+
+/* The realm files must be the ones the storage was made for: keys and
+ * activations recorded under one realm mean nothing under another. */
+static actsim_err check_fingerprint(struct actsim_lab *lab)
+{
+	char fp[ACTSIM_FINGERPRINT_HEX], *recorded = NULL;
+	actsim_err e = lab->be->meta_get(lab, "realm_fingerprint", &recorded);
+
+	if (e != ACTSIM_OK)
+		return e;
+	actsim_realm_fingerprint(lab->realm, fp);
+	if (recorded == NULL || strcmp(recorded, fp) != 0)
+		e = lab_fail(lab, ACTSIM_E_LAB_DAMAGED,
+			     "lab '%s' is damaged: %s/%s is not the realm its "
+			     "database was made for (fingerprint %s, recorded "
+			     "%s)",
+			     lab->dir, lab->dir, REALM_PUBLIC, fp,
+			     recorded != NULL ? recorded : "none");
+	free(recorded);
 	return e;
 }
 
@@ -585,7 +719,9 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 	e = lab->be->open(lab);
 	if (e != ACTSIM_OK)
 		goto out;
-	e = lab->be->meta_get(lab, "catalog", &catalog);
+	e = check_fingerprint(lab);
+	if (e == ACTSIM_OK)
+		e = lab->be->meta_get(lab, "catalog", &catalog);
 	if (e == ACTSIM_OK && catalog != NULL && catalog[0] != '\0') {
 		lab->catalog_path = catalog;
 		catalog = NULL;
@@ -614,6 +750,13 @@ void actsim_lab_close(struct actsim_lab *lab)
 	free(lab->catalog_path);
 	free(lab->dir);
 	free(lab);
+}
+
+void actsim_lab_set_busy_timeout(struct actsim_lab *lab, int ms)
+{
+	lab->busy_ms = ms < 0 ? 0 : ms;
+	if (lab->db != NULL)
+		sqlite3_busy_timeout(lab->db, lab->busy_ms);
 }
 
 const char *actsim_lab_errmsg(const struct actsim_lab *lab)

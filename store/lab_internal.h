@@ -95,6 +95,7 @@ struct actsim_lab {
 	} stmts[LAB_STMT_CACHE];
 	struct actsim_realm *realm;
 	char *catalog_path; /* NULL: built-in */
+	int busy_ms;        /* sqlite3_busy_timeout, for messages */
 	char errmsg[1024];
 };
 

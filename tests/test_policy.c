@@ -325,6 +325,41 @@ static void test_far_future(void **state)
 	assert_string_equal(s.status_name, "activated");
 }
 
+/* A deadline past the last representable time is shown as that time, and
+ * days_left is counted from what is shown: at the end of time nothing is
+ * left, and the grace period has ended. */
+static void test_deadline_clamped(void **state)
+{
+	struct actsim_license l;
+	struct actsim_license_state s;
+	const char *channels[] = { "evaluation", "retail" };
+	const char *ended[] = { "evaluation_expired", "grace_expired" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		memset(&l, 0, sizeof l);
+		l.channel = ch(channels[i]);
+		l.rules = actsim_catalog_activation(cat);
+		l.installed_at = ACTSIM_TIME_MAX - 5 * DAY;
+		actsim_license_eval(&l, ACTSIM_TIME_MAX - DAY, &s);
+		assert_true(s.has_deadline);
+		assert_true(s.deadline == ACTSIM_TIME_MAX);
+		assert_int_equal(s.days_left, 1);
+		assert_string_equal(s.status_name, "grace");
+		actsim_license_eval(&l, ACTSIM_TIME_MAX, &s);
+		assert_true(s.deadline == ACTSIM_TIME_MAX);
+		assert_int_equal(s.days_left, 0);
+		assert_string_equal(s.status_name, ended[i]);
+	}
+	/* An activated evaluation machine: the edition's end, clamped. */
+	l.channel = ch("evaluation");
+	l.activated = true;
+	l.activated_at = l.installed_at;
+	actsim_license_eval(&l, ACTSIM_TIME_MAX, &s);
+	assert_string_equal(s.status_name, "evaluation_expired");
+	assert_int_equal(s.days_left, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_reactivation_window),
 		cmocka_unit_test(test_reminders),
 		cmocka_unit_test(test_far_future),
+		cmocka_unit_test(test_deadline_clamped),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, setup, teardown);

@@ -29,6 +29,8 @@ typedef enum actsim_err {
 	ACTSIM_E_INVALID_IID = 19,    /* not an installation ID of this realm */
 	ACTSIM_E_NOT_FOUND = 20,      /* no such machine or record */
 	ACTSIM_E_EXISTS = 21,         /* a machine of that name exists */
+	ACTSIM_E_LAB_BUSY = 22,       /* another process held the lab too long */
+	ACTSIM_E_LAB_DAMAGED = 23,    /* realm files and database disagree */
 	ACTSIM_E__COUNT                /* not an error: number of codes */
 } actsim_err;
 

@@ -48,6 +48,10 @@ struct actsim_lab_init_opts {
 
 /* Creates a lab in dir (made if missing, with parents). Refuses with
  * ACTSIM_E_LAB_EXISTS when dir already holds a lab and force is false.
+ * Creation holds a lock on dir and writes every file under a unique
+ * temporary name first, so of several concurrent creations exactly one
+ * succeeds (or, with force, each leaves a whole lab) and a failed one
+ * changes nothing.
  * Like sqlite3_open, *out is set even on failure (except out of memory) so
  * that actsim_lab_errmsg() can say why; the caller always closes it. */
 actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
@@ -57,13 +61,20 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 /* Opens an existing lab. with_private loads the private realm too.
  * ACTSIM_E_NO_LAB when dir holds no lab; ACTSIM_E_LAB_VERSION when a newer
  * actsim made it; ACTSIM_E_PERMISSION when the private file is readable by
- * group or others. *out is set even on failure, as above. */
+ * group or others; ACTSIM_E_LAB_DAMAGED when the realm files are not the
+ * ones the database recorded. *out is set even on failure, as above. */
 actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 			   bool with_private)
 	__attribute__((warn_unused_result));
 
 /* Closes the lab; NULL is a no-op. */
 void actsim_lab_close(struct actsim_lab *lab);
+
+/* How long a write waits for another process (or handle) holding the
+ * lab's write lock before failing with ACTSIM_E_LAB_BUSY, in milliseconds;
+ * 0 fails at once. A new handle waits ACTSIM_LAB_BUSY_WAIT_MS. */
+#define ACTSIM_LAB_BUSY_WAIT_MS 600000
+void actsim_lab_set_busy_timeout(struct actsim_lab *lab, int ms);
 
 /* Detail about the last failure on this handle; never NULL. */
 const char *actsim_lab_errmsg(const struct actsim_lab *lab);

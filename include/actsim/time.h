@@ -14,6 +14,12 @@ extern "C" {
 
 #define ACTSIM_TIME_TEXT_BYTES 21 /* "2026-01-01T00:00:00Z" + NUL */
 #define ACTSIM_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+/* The latest the lab clock may show: 9899-12-31T23:59:59Z. The longest
+ * window a catalog may give (a 36,500-day evaluation) still ends before
+ * ACTSIM_TIME_MAX, so no deadline from a clock time overflows. */
+#define ACTSIM_CLOCK_MAX INT64_C(250246627199)
+#define ACTSIM_CLOCK_MAX_TEXT "9899-12-31T23:59:59Z"
+#define ACTSIM_WINDOW_MAX_DAYS 36500
 #define ACTSIM_DURATION_MAX (INT64_C(100) * 366 * 86400)
 #define ACTSIM_DAY 86400
 
