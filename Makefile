@@ -64,8 +64,18 @@ $(BUILD)/libactsim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libactsim.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libactsim.so.0 $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# The shared library exports exactly the functions the public headers
+# declare; everything else (internal helpers shared between modules, which
+# the static library, tests and fuzz targets still use) stays local.
+$(BUILD)/libactsim.map: $(wildcard include/actsim/*.h)
+	@mkdir -p $(BUILD)
+	@{ echo '{ global:'; grep -ho 'actsim_[a-z0-9_]* *(' $^ | \
+		sed 's/ *(/;/' | sort -u; echo 'local: *; };'; } > $@
+
+$(BUILD)/libactsim.so: $(LIB_OBJ) $(BUILD)/libactsim.map
+	$(CC) -shared -Wl,-soname,libactsim.so.0 \
+		-Wl,--version-script=$(BUILD)/libactsim.map $(LDFLAGS) -o $@ \
+		$(LIB_OBJ) $(PKG_LIBS)
 
 $(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libactsim.a \
