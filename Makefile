@@ -22,8 +22,9 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
-# The front ends also speak HTTPS: server (libevent) and client (libcurl).
-FRONT_PKGS = libevent libevent_openssl libevent_pthreads libcurl
+# The front ends also speak HTTPS: server (libevent) and client (libcurl);
+# the scenario runner writes JUnit with libxml2.
+FRONT_PKGS = libevent libevent_openssl libevent_pthreads libcurl libxml-2.0
 FRONT_LIBS = $(shell pkg-config --libs $(FRONT_PKGS))
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 	-D_POSIX_C_SOURCE=200809L -DACTSIM_VERSION='"$(VERSION)"' \

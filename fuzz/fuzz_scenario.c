@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"code", 1);
 	for (size_t i = 0; i < sc.nsteps; i++)
 		if (sc.steps[i].path != NULL)
-			(void)scenario_path(doc, sc.steps[i].path);
+			(void)scenario_path(doc, sc.steps[i].path, NULL, 0);
 	json_decref(doc);
 	scenario_release(&sc);
 	return 0;

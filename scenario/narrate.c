@@ -31,6 +31,45 @@ static void days_phrase(char *out, size_t cap, json_t *doc)
 		out[0] = '\0';
 }
 
+/* The value of --NAME (as "--NAME V" or "--NAME=V"), or NULL. */
+static const char *opt_value(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], name) == 0 && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	}
+	return NULL;
+}
+
+/* "29d" -> "29 days", "1h" -> "an hour"; anything else as written. */
+static void duration_words(const char *d, char *out, size_t cap)
+{
+	static const struct {
+		char unit;
+		const char *one, *many;
+	} units[] = { { 'w', "a week", "weeks" },    { 'd', "a day", "days" },
+		      { 'h', "an hour", "hours" },   { 'm', "a minute",
+						       "minutes" },
+		      { 's', "a second", "seconds" } };
+	size_t n = strspn(d, "0123456789");
+
+	if (n > 0 && n < 12 && d[n] != '\0' && d[n + 1] == '\0')
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (d[n] == units[i].unit) {
+				if (n == 1 && d[0] == '1')
+					snprintf(out, cap, "%s", units[i].one);
+				else
+					snprintf(out, cap, "%.*s %s", (int)n,
+						 d, units[i].many);
+				return;
+			}
+	snprintf(out, cap, "%s", d);
+}
+
 char *scenario_narrate(int argc, char **argv, json_t *doc, int status)
 {
 	char buf[1024], days[64];
@@ -47,9 +86,35 @@ char *scenario_narrate(int argc, char **argv, json_t *doc, int status)
 		}
 
 	days_phrase(days, sizeof days, doc);
-	if (strcmp(cmd, "clock") == 0 && strcmp(sub, "show") != 0) {
+	if (strcmp(cmd, "clock") == 0 && strcmp(sub, "advance") == 0 &&
+	    err == NULL) {
+		char words[64];
+
+		duration_words(argc > 2 ? argv[2] : "?", words, sizeof words);
+		snprintf(buf, sizeof buf, "The clock moves forward %s, to %s.",
+			 words, str(doc, "now"));
+	} else if (strcmp(cmd, "clock") == 0 && strcmp(sub, "set") == 0 &&
+		   err == NULL) {
 		snprintf(buf, sizeof buf, "The clock is set to %s.",
 			 str(doc, "now"));
+	} else if (strcmp(cmd, "admin") == 0 && strcmp(sub, "faults") == 0 &&
+		   argc > 2 && strcmp(argv[2], "set") == 0 && err == NULL) {
+		const char *p = opt_value(argc, argv, "--probability");
+
+		snprintf(buf, sizeof buf,
+			 "The clearinghouse is told to fail %s: fault '%s'"
+			 "%s%s%s.",
+			 opt_value(argc, argv, "--route") ?
+				 opt_value(argc, argv, "--route") :
+				 "?",
+			 opt_value(argc, argv, "--kind") ?
+				 opt_value(argc, argv, "--kind") :
+				 "?",
+			 p ? ", probability " : "", p ? p : "", "");
+	} else if (strcmp(cmd, "admin") == 0 && strcmp(sub, "faults") == 0 &&
+		   argc > 2 && strcmp(argv[2], "clear") == 0 && err == NULL) {
+		snprintf(buf, sizeof buf,
+			 "The clearinghouse stops injecting faults.");
 	} else if (err != NULL) {
 		snprintf(buf, sizeof buf, "%s %s %s: %s", cmd, sub, name, err);
 	} else if (strcmp(cmd, "machine") == 0 && strcmp(sub, "logon") == 0) {

@@ -12,6 +12,7 @@
 static const struct report_format *const formats[] = {
 	&report_format_tap,
 	&report_format_junit,
+	&report_format_json,
 	&report_format_narrate,
 };
 
@@ -47,8 +48,6 @@ struct report *report_new(const struct report_format *format, FILE *out)
 		return NULL;
 	r->format = format;
 	r->out = out;
-	if (format->begin != NULL)
-		format->begin(r);
 	return r;
 }
 
@@ -57,95 +56,45 @@ bool report_narrating(const struct report *r)
 	return r->format->narrate != NULL;
 }
 
-void report_file(struct report *r, const char *file)
+void report_begin(struct report *r, size_t total_points, bool runs)
 {
-	if (r->format->file != NULL)
-		r->format->file(r, file);
+	if (r->format->begin != NULL)
+		r->format->begin(r, total_points, runs);
+	fflush(r->out);
 }
 
-void report_yaml_str(FILE *f, const char *s)
+void report_suite_begin(struct report *r, const struct report_suite *s)
 {
-	fputc('"', f);
-	for (; s != NULL && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\x%02x", (unsigned char)*s);
-		else
-			fputc(*s, f);
+	if (s->parse_error != NULL) {
+		r->count++;
+		r->errors++;
 	}
-	fputc('"', f);
+	if (r->format->suite_begin != NULL)
+		r->format->suite_begin(r, s);
+	fflush(r->out);
 }
 
-void report_xml_escape(FILE *f, const char *s)
+void report_point(struct report *r, const struct report_suite *s,
+		  const struct report_point *p)
 {
-	for (; s != NULL && *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n')
-				fputc(*s, f);
-		}
-	}
-}
-
-static char *details(const char *command, const char *expected,
-		     const json_t *actual, int exit_status, const char *note)
-{
-	char *buf = NULL, *act;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (f == NULL)
-		return NULL;
-	act = actual != NULL ? json_dumps(actual, JSON_ENCODE_ANY |
-							  JSON_COMPACT |
-							  JSON_PRESERVE_ORDER) :
-			       NULL;
-	fputs("  command: ", f);
-	report_yaml_str(f, command);
-	if (expected != NULL) {
-		fputs("\n  expected: ", f);
-		report_yaml_str(f, expected);
-	}
-	/* JSON is YAML: the actual value goes in as it is. */
-	fprintf(f, "\n  actual: %s", act != NULL ? act : "null");
-	fprintf(f, "\n  exit: %d\n", exit_status);
-	if (note != NULL) {
-		fputs("  message: ", f);
-		report_yaml_str(f, note);
-		fputc('\n', f);
-	}
-	free(act);
-	fclose(f);
-	return buf;
-}
-
-void report_point(struct report *r, const char *file, unsigned line,
-		  bool ok, const char *command, const char *expected,
-		  const json_t *actual, int exit_status, const char *note)
-{
-	char *d = ok ? NULL :
-		       details(command, expected, actual, exit_status, note);
-	struct report_point p = { file, line, ok, expected, d };
-
 	r->count++;
-	if (!ok)
+	if (p->status == POINT_PASS)
+		r->passed++;
+	else if (p->status == POINT_FAIL)
 		r->failed++;
+	else if (p->status == POINT_ERROR)
+		r->errors++;
+	else
+		r->skipped++;
 	if (r->format->point != NULL)
-		r->format->point(r, &p);
-	free(d);
+		r->format->point(r, s, p);
+	fflush(r->out);
+}
+
+void report_aside(struct report *r, const char *text)
+{
+	if (r->format->aside != NULL)
+		r->format->aside(r, text);
 }
 
 void report_narrate(struct report *r, int64_t day, const char *when,
@@ -153,14 +102,74 @@ void report_narrate(struct report *r, int64_t day, const char *when,
 {
 	if (r->format->narrate != NULL)
 		r->format->narrate(r, day, when, sentence);
+	fflush(r->out);
+}
+
+void report_suite_end(struct report *r, const struct report_suite *s)
+{
+	r->seconds += s->seconds;
+	if (r->format->suite_end != NULL)
+		r->format->suite_end(r, s);
+	fflush(r->out);
 }
 
 unsigned report_finish(struct report *r)
 {
-	unsigned failed = r->failed;
+	unsigned failed = r->failed + r->errors;
 
 	if (r->format->finish != NULL)
 		r->format->finish(r);
+	fflush(r->out);
 	free(r);
 	return failed;
+}
+
+const char *report_status_name(enum point_status s)
+{
+	static const char *const names[] = { "pass", "fail", "skip",
+					     "error" };
+
+	return names[s];
+}
+
+void report_yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s != NULL && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+char *report_xml_clean(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0, o = 0;
+	char *out = malloc(3 * n + 1);
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		size_t k = scenario_utf8_len(p);
+
+		if (k == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			p++;
+		} else if (k == 1 && *p < 0x20 && *p != '\t' &&
+			   *p != '\n') {
+			p++; /* not allowed in XML 1.0 */
+		} else {
+			memcpy(out + o, p, k);
+			o += k;
+			p += k;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
