@@ -70,17 +70,45 @@ json_t *cli_result_doc(struct cli_result *res);
 typedef int (*cli_fn)(struct cli_ctx *ctx, int argc, char **argv,
 		      struct cli_result *res);
 
+/* One option as help, the man page and the completions describe it. */
+struct cli_option_doc {
+	const char *name; /* long name without the dashes */
+	const char *arg;  /* its argument ("FILE"), NULL for a flag */
+	const char *help; /* what it does, and its default */
+};
+
+/* One subcommand (name NULL: the command takes none). */
+struct cli_sub_doc {
+	const char *name;
+	const char *synopsis; /* what follows "actsim COMMAND [SUB]" */
+	const char *summary;
+	const char *example;  /* a whole command line */
+	const struct cli_option_doc *options; /* name NULL ends it */
+};
+
 struct cli_command {
 	const char *name;
 	cli_fn fn;
-	const char *usage;   /* shared by help and usage errors */
 	const char *summary; /* one line for the command list */
+	const struct cli_sub_doc *subs; /* summary NULL ends it */
 };
 
-/* The command table (cli/commands.c) and the global usage line. */
+/* The command table (cli/commands.c), the global options and the global
+ * usage line. */
 extern const char cli_global_usage[];
 extern const struct cli_command cli_commands[];
+extern const struct cli_option_doc cli_global_options[];
 const struct cli_command *cli_find_command(const char *name);
+/* The named subcommand of c, or NULL. */
+const struct cli_sub_doc *cli_find_sub(const struct cli_command *c,
+				       const char *name);
+/* Whether c has named subcommands (`machine list`) rather than taking
+ * arguments directly (`phone`). */
+bool cli_has_subs(const struct cli_command *c);
+/* The nearest of NULL-terminated candidates to `typed` when it is close
+ * enough to be a typing mistake, else NULL. */
+const char *cli_nearest(const char *typed, const char *const *candidates,
+			size_t n);
 
 /* Runs one command line (argv[0] is the command name) into res. */
 int cli_run(struct cli_ctx *ctx, int argc, char **argv,

@@ -1,4 +1,7 @@
-/* actsim clock show | set TIME|now | advance DURATION: the lab clock. */
+/* actsim clock show | set TIME|now [--backwards] | advance DURATION: the
+ * lab clock. */
+#include <getopt.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -8,7 +11,42 @@
 
 static void clock_text(const json_t *doc, FILE *out)
 {
+	const char *note = json_string_value(json_object_get(doc, "note"));
+
 	fprintf(out, "%s\n", json_string_value(json_object_get(doc, "now")));
+	if (note != NULL)
+		fprintf(out, "%s\n", note);
+}
+
+/* What going back does, in words (the state machine keeps no history:
+ * every window is counted again from the stored times). */
+static json_t *backwards_note(int64_t from, int64_t to)
+{
+	static const struct { char unit; int64_t secs; } units[] = {
+		{ 'd', ACTSIM_DAY }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
+	};
+	char buf[512], was[ACTSIM_TIME_TEXT_BYTES], by[64] = "";
+	int64_t left = from - to;
+	size_t len = 0;
+
+	for (size_t i = 0; i < 4 && len < sizeof by - 24; i++) {
+		if (left >= units[i].secs) {
+			len += (size_t)snprintf(by + len, sizeof by - len,
+						"%lld%c",
+						(long long)(left /
+							    units[i].secs),
+						units[i].unit);
+			left %= units[i].secs;
+		}
+	}
+	actsim_time_format(was, from);
+	snprintf(buf, sizeof buf,
+		 "the clock went back %s from %s: deadlines keep their dates, "
+		 "so running grace periods show more days left again; "
+		 "installations, activations and hardware changes recorded "
+		 "after the new time stay recorded",
+		 by, was);
+	return json_string(buf);
 }
 
 int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
@@ -16,9 +54,9 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 {
 	struct actsim_lab *lab;
 	char text[ACTSIM_TIME_TEXT_BYTES];
-	int64_t now, t = 0;
-	int rc;
-	bool write;
+	int64_t now, t = 0, backwards_from = INT64_MIN;
+	int rc, c;
+	bool write, backwards = false;
 	actsim_err e;
 
 	if (argc < 2 || (strcmp(argv[1], "show") != 0 &&
@@ -28,6 +66,27 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 				 "clock needs show, set TIME or advance "
 				 "DURATION");
 	write = strcmp(argv[1], "show") != 0;
+	if (strcmp(argv[1], "set") == 0) {
+		static const struct option opts[] = {
+			{ "backwards", no_argument, NULL, 'b' },
+			{ NULL, 0, NULL, 0 },
+		};
+
+		argc--;
+		argv++;
+		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+			if (c != 'b')
+				return cli_usage(res, "clock",
+						 "clock set: unknown or "
+						 "incomplete option '%s'",
+						 argv[optind - 1]);
+			backwards = true;
+		}
+		/* back to "set TIME" */
+		argv += optind - 2;
+		argc -= optind - 2;
+		argv[1] = (char *)"set";
+	}
 	if (argc != (write ? 3 : 2))
 		return cli_usage(res, "clock", "clock %s takes %s", argv[1],
 				 write ? "one argument" : "no arguments");
@@ -69,6 +128,17 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 				now += t;
 			}
 		} else if (e == ACTSIM_OK && write) {
+			if (t < now && !backwards) {
+				actsim_time_format(text, now);
+				rc = cli_usage(res, "clock",
+					       "'%s' is before the lab's time "
+					       "%s; add --backwards to go "
+					       "back (deadlines keep their "
+					       "dates)",
+					       argv[2], text);
+			}
+			if (t < now)
+				backwards_from = now;
 			now = t;
 		}
 		if (e == ACTSIM_OK && rc == 0 && write)
@@ -78,6 +148,10 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 		if (rc == 0) {
 			actsim_time_format(text, now);
 			res->doc = json_pack("{s:s}", "now", text);
+			if (backwards_from != INT64_MIN)
+				json_object_set_new(
+					res->doc, "note",
+					backwards_note(backwards_from, now));
 			res->text = clock_text;
 		}
 		rc = cli_finish(lab, rc, res);

@@ -110,7 +110,6 @@ static void show_text(const json_t *doc, FILE *out)
 		"order %lld bits\n"
 		"  product keys   %s\n"
 		"  activation     %s\n"
-		"admin token      %s\n"
 		"keys issued      %lld\n",
 		json_string_value(json_object_get(doc, "lab")),
 		json_string_value(json_object_get(doc, "catalog")),
@@ -122,9 +121,6 @@ static void show_text(const json_t *doc, FILE *out)
 			json_object_get(realm, "product_key_fingerprint")),
 		json_string_value(
 			json_object_get(realm, "activation_fingerprint")),
-		json_is_string(json_object_get(doc, "admin_token")) ?
-			json_string_value(json_object_get(doc, "admin_token")) :
-			"(unreadable)",
 		json_integer_value(json_object_get(counts, "keys")));
 }
 
@@ -135,7 +131,7 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_catalog *cat = NULL;
 	struct actsim_lab_counts counts;
 	char fp[ACTSIM_FINGERPRINT_HEX], kfp[ACTSIM_FINGERPRINT_HEX],
-		afp[ACTSIM_FINGERPRINT_HEX], token[ACTSIM_ADMIN_TOKEN_HEX];
+		afp[ACTSIM_FINGERPRINT_HEX];
 	actsim_err e;
 	int rc;
 
@@ -165,18 +161,43 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 			"activation_fingerprint", afp, "field_bits", 384,
 			"order_bits", 62, "counts", "keys",
 			(json_int_t)counts.keys);
-		/* The token guards the server; whoever can read the lab's
-		 * files may see it here. */
-		if (actsim_lab_admin_token(lab, token) == ACTSIM_OK)
-			json_object_set_new(res->doc, "admin_token",
-					    json_string(token));
-		else
-			json_object_set_new(res->doc, "admin_token",
-					    json_null());
-		OPENSSL_cleanse(token, sizeof token);
 		res->text = show_text;
 	}
 	cli_free_catalog(ctx, cat);
+	cli_close_lab(ctx, lab);
+	return rc;
+}
+
+static void token_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "%s\n",
+		json_string_value(json_object_get(doc, "admin_token")));
+}
+
+/* The admin bearer token: the one command that prints a secret, so that
+ * `lab show` never has to. */
+static int lab_token(struct cli_ctx *ctx, int argc, char **argv,
+		     struct cli_result *res)
+{
+	char token[ACTSIM_ADMIN_TOKEN_HEX];
+	struct actsim_lab *lab;
+	actsim_err e;
+	int rc;
+
+	if (argc > 1)
+		return cli_usage(res, "lab", "lab token: unexpected argument "
+					     "'%s'", argv[1]);
+	rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_admin_token(lab, token);
+	if (e != ACTSIM_OK) {
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(lab));
+	} else {
+		res->doc = json_pack("{s:s}", "admin_token", token);
+		res->text = token_text;
+	}
+	OPENSSL_cleanse(token, sizeof token);
 	cli_close_lab(ctx, lab);
 	return rc;
 }
@@ -252,11 +273,13 @@ int cmd_lab(struct cli_ctx *ctx, int argc, char **argv,
 {
 	if (argc < 2)
 		return cli_usage(res, "lab", "lab needs a subcommand: init, "
-					     "show or export");
+					     "show, token or export");
 	if (strcmp(argv[1], "init") == 0)
 		return lab_init(ctx, argc - 1, argv + 1, res);
 	if (strcmp(argv[1], "show") == 0)
 		return lab_show(ctx, argc - 1, argv + 1, res);
+	if (strcmp(argv[1], "token") == 0)
+		return lab_token(ctx, argc - 1, argv + 1, res);
 	if (strcmp(argv[1], "export") == 0)
 		return lab_export(ctx, argc - 1, argv + 1, res);
 	return cli_usage(res, "lab", "unknown lab subcommand '%s'", argv[1]);

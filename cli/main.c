@@ -57,6 +57,26 @@ static int strip_json_flag(int argc, char **argv, bool *json)
 	return out;
 }
 
+/* A global option getopt refused, with the nearest one suggested. */
+static void unknown_option(struct cli_result *res, const char *arg)
+{
+	const char *names[16], *near = NULL;
+	size_t n = 0;
+
+	for (const struct cli_option_doc *o = cli_global_options;
+	     o->name != NULL && n < 16; o++)
+		names[n++] = o->name;
+	if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') == NULL)
+		near = cli_nearest(arg + 2, names, n);
+	if (near != NULL)
+		cli_usage(res, "",
+			  "unknown or incomplete option '%s'; did you mean "
+			  "'--%s'?",
+			  arg, near);
+	else
+		cli_usage(res, "", "unknown or incomplete option '%s'", arg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -97,9 +117,7 @@ int main(int argc, char **argv)
 			optind = 0;
 			goto dispatch;
 		default:
-			cli_usage(&res, "",
-				  "unknown or incomplete option '%s'",
-				  argv[optind - 1]);
+			unknown_option(&res, argv[optind - 1]);
 			status = cli_render(&ctx, &res, stdout, stderr);
 			cli_result_release(&res);
 			free(lab);

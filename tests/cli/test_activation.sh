@@ -35,7 +35,7 @@ expect "clock show" 0 $A --json clock show
 json_is "new lab starts 2026-01-01" 'd == {"now": "2026-01-01T00:00:00Z"}'
 expect "clock advance 1d12h" 0 $A clock advance 1d12h
 stdout_has "advanced" "2026-01-02T12:00:00Z"
-expect "clock set" 0 $A clock set 2026-01-01T00:00:00Z
+expect "clock set" 0 $A clock set --backwards 2026-01-01T00:00:00Z
 expect "clock set garbage" 2 $A clock set yesterday
 stderr_has "RFC 3339 hint" "is not an RFC 3339 time"
 expect "clock advance garbage" 2 $A clock advance 3x
@@ -47,7 +47,7 @@ stderr_has "says why" "cannot pass 9899-12-31T23:59:59Z"
 expect "clock set 9999-12-31 refused" 2 $A clock set 9999-12-31T00:00:00Z
 stderr_has "the last clock time named" "cannot pass 9899-12-31T23:59:59Z"
 expect "clock set at the last time" 0 $A clock set 9899-12-31T23:59:59Z
-$A clock set 2026-01-01 >/dev/null
+$A clock set 2026-01-01 --backwards >/dev/null
 expect "clock unchanged by refusals" 0 $A --json clock show
 json_is "still 2026-01-01" 'd["now"] == "2026-01-01T00:00:00Z"'
 

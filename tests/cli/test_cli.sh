@@ -160,7 +160,7 @@ expect "missing catalog" 3 $A --catalog "$T/none.json" catalog
 expect "lab init with a malformed catalog" 3 $A --lab "$T/lab4" lab init --catalog "$T/bad.json"
 check "nothing created" '[ ! -e "$T/lab4/realm.json" ]' "created"
 expect "help" 0 $A help
-stdout_has "help lists key" "key       generate, check and decode product keys"
+stdout_has "help lists key" "key         generate, check and decode product keys"
 expect "help key" 0 $A help key
 stdout_has "help key shows usage" "actsim key gen --sku SKU"
 expect "--help" 0 $A --help

@@ -74,4 +74,130 @@ expect "--sort unknown" 2 $A --json machine list --sort size
 json_is "USAGE code" 'd["error"]["code"] == "USAGE"'
 expect "list takes no names" 2 $A machine list web1
 
+# --- help where people look for it ---
+# every command and subcommand of the table, with --help and -h
+$A --json help >"$T/cmds.json"
+cmds=$(python3 -c 'import json,sys; print(" ".join(c["name"] for c in json.load(open(sys.argv[1]))["commands"]))' "$T/cmds.json")
+nforms=0 badforms=""
+for c in $cmds; do
+	$A --json help "$c" >"$T/h.json" || badforms="$badforms help:$c"
+	subs=$(python3 -c 'import json,sys; print(" ".join(s["name"] or "-" for s in json.load(open(sys.argv[1]))["subcommands"]))' "$T/h.json")
+	for s in $subs; do
+		[ "$s" = - ] && s=
+		for h in --help -h; do
+			nforms=$((nforms + 1))
+			# shellcheck disable=SC2086
+			if ! $A $c $s $h >"$T/hout" 2>"$T/herr"; then
+				badforms="$badforms $c/$s/$h:exit"; continue
+			fi
+			[ -s "$T/herr" ] && badforms="$badforms $c/$s/$h:stderr"
+			grep -q "^usage: actsim $c${s:+ $s}" "$T/hout" || badforms="$badforms $c/$s/$h:usage"
+			grep -q "example: actsim $c" "$T/hout" || badforms="$badforms $c/$s/$h:example"
+			python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1])); s = sys.argv[2] or None
+text = open(sys.argv[3]).read()
+sub = [x for x in d["subcommands"] if x["name"] == s][0]
+for o in sub["options"]:
+    assert ("  --" + o["name"]) in text, o["name"]
+    assert o["help"].split()[0] in text, o["help"]
+' "$T/h.json" "$s" "$T/hout" 2>/dev/null || badforms="$badforms $c/$s/$h:options"
+		done
+	done
+done
+check "every --help and -h form ($nforms) prints usage, options and an example" '[ -z "$badforms" ] && [ $nforms -ge 80 ]' "$badforms"
+expect "hw hash --help does not open a file" 0 $A hw hash --help
+stdout_has "hw hash usage" "usage: actsim hw hash PROFILE"
+expect "machine activate --help" 0 $A machine activate --help
+out >"$T/h1"
+expect "help machine activate" 0 $A help machine activate
+check "help SUB prints the same as --help" 'cmp -s "$T/out" "$T/h1"' "$(diff "$T/h1" "$T/out" | head -5)"
+cat >"$T/want" <<'T'
+usage: actsim machine activate NAME --local | --cid CID | --online [--url URL]
+           [--insecure]
+
+activate the machine
+
+options:
+  --local                 ask the lab's clearinghouse in process
+  --online                ask the running clearinghouse over HTTPS
+  --cid CID               apply a confirmation ID obtained elsewhere (by
+                          telephone)
+  --url URL               the clearinghouse to ask (default: the lab's running
+                          server from DIR/server.json, else
+                          https://127.0.0.1:8443)
+  --insecure              do not verify the server's certificate (default:
+                          verify it against the lab's CA)
+
+example: actsim machine activate srv1 --local
+T
+check "machine activate help in full" 'cmp -s "$T/h1" "$T/want"' "$(diff "$T/want" "$T/h1" | head -5)"
+expect "help --json" 0 $A --json help machine list
+json_is "options as members" 'd["command"] == "machine" and d["subcommand"] == "list" and [o["name"] for o in d["subcommands"][0]["options"]] == ["state", "expiring-within", "sort"] and d["subcommands"][0]["options"][0]["argument"] == "STATE"'
+expect "help lines fit 80 columns" 0 $A help machine
+narrow "help machine fits 80 columns"
+expect "help of an unknown subcommand" 2 $A help machine lst
+
+# options the code accepts are all in the table (one source of truth)
+srcopts=$(sed -n 's/.*{ "\([a-z0-9-]*\)", *\(required\|no\|optional\)_argument.*/\1/p' \
+	"$(dirname "$0")"/../../cli/*.c | sort -u)
+for c in $cmds; do $A --json help "$c"; done >"$T/all.json" 2>/dev/null
+missing=""
+for o in $srcopts; do grep -q "\"name\": \"$o\"" "$T/all.json" || missing="$missing $o"; done
+$A --json help >"$T/g.json"
+for o in $missing; do grep -q "\"name\": \"$o\"" "$T/g.json" && missing=$(echo "$missing" | sed "s/ $o\b//"); done
+check "every option the code parses has help" '[ -z "$(echo $missing)" ]' "undocumented:$missing"
+
+# --- suggestions ---
+expect "typo in a command" 2 $A mchine
+cat >"$T/want" <<'T'
+actsim: unknown command 'mchine'; did you mean 'machine'?
+try 'actsim help'
+T
+check "did you mean 'machine'" 'cmp -s "$T/err" "$T/want"' "$(err)"
+expect "typo in a subcommand" 2 $A machine lsit
+stderr_has "did you mean 'list'" "unknown subcommand 'machine lsit'; did you mean 'list'?"
+expect "typo in an option" 2 $A --json machine list --sortt deadline
+json_is "did you mean '--sort'" 'd["error"]["code"] == "USAGE" and d["error"]["message"] == "unknown option '"'"'--sortt'"'"'; did you mean '"'"'--sort'"'"'?"'
+expect "typo in a global option" 2 $A --jsno machine list
+stderr_has "did you mean '--json'" "did you mean '--json'?"
+expect "nothing near" 2 $A zzzzzzzz
+check "no suggestion when nothing is near" '! grep -q "did you mean" "$T/err"' "$(err)"
+expect "typo in help's argument" 2 $A help lba
+stderr_has "help suggests too" "unknown command 'lba'; did you mean 'lab'?"
+
+# --- clock set backwards ---
+$A clock set 2026-03-01T00:00:00Z >/dev/null
+expect "clock set backwards refused" 2 $A clock set 2026-02-01
+cat >"$T/want" <<'T'
+actsim: '2026-02-01' is before the lab's time 2026-03-01T00:00:00Z; add --backwards to go back (deadlines keep their dates)
+try 'actsim help clock'
+T
+check "says why and how" 'cmp -s "$T/err" "$T/want"' "$(err)"
+expect "clock unchanged" 0 $A clock show
+stdout_has "still March" "2026-03-01T00:00:00Z"
+expect "clock set --backwards" 0 $A clock set --backwards 2026-02-01T12:00:00Z
+cat >"$T/want" <<'T'
+2026-02-01T12:00:00Z
+the clock went back 27d12h from 2026-03-01T00:00:00Z: deadlines keep their dates, so running grace periods show more days left again; installations, activations and hardware changes recorded after the new time stay recorded
+T
+same "says what it does to deadlines" "$T/want"
+expect "late1 has days again" 0 $A --json machine show late1
+json_is "deadline kept, days back" 'd["deadline"] == "2026-02-05T00:00:00Z" and d["days_left"] == 4 and d["license_status"] == "grace"'
+expect "forward needs no flag" 0 $A --json clock set 2026-03-01
+json_is "no note going forward" 'd == {"now": "2026-03-01T00:00:00Z"}'
+
+# --- lab token and lab show ---
+expect "lab token" 0 $A lab token
+check "64 hex digits" 'grep -qxE "[0-9a-f]{64}" "$T/out"' "$(out)"
+tok=$(out)
+check "the token file's" '[ "$tok" = "$(cat "$ACTSIM_LAB/admin-token" 2>/dev/null || echo none)" ] || [ ! -e "$ACTSIM_LAB/admin-token" ]' "$tok"
+expect "lab token --json" 0 $A --json lab token
+json_is "as a member" "d == {'admin_token': '$tok'}"
+expect "lab show" 0 $A lab show
+check "lab show prints no token" '! grep -q "$tok" "$T/out" && ! grep -q "admin token" "$T/out"' "$(out)"
+expect "lab show --json" 0 $A --json lab show
+check "nor in JSON" '! grep -q "$tok" "$T/out"' "$(out)"
+expect "lab token takes no argument" 2 $A lab token x
+
 finish

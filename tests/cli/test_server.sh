@@ -52,7 +52,7 @@ admin() {
 }
 
 $A lab init --seed 0 >/dev/null
-TOKEN=$($A --json lab show | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_token"])')
+TOKEN=$($A lab token)
 start_server
 check "server prints its URL" '[ -n "$URL" ]' "$(cat "$T/srv.out" "$T/srv.err")"
 check "the lab has a CA" '[ -s "$ACTSIM_LAB/tls/ca.pem" ] && [ "$(stat -c %a "$ACTSIM_LAB/tls/server-key.pem")" = 600 ]' "no CA"
