@@ -153,6 +153,11 @@ int cli_load_catalog(struct cli_ctx *ctx, struct actsim_lab *lab,
 bool cli_parse_u64(const char *s, unsigned long long min,
 		   unsigned long long max, unsigned long long *out);
 
+/* Parses a duration such as "250ms", "10s" or "2m" into milliseconds in
+ * [min, max]; false when it is not one. */
+bool cli_parse_ms(const char *s, unsigned long long min,
+		  unsigned long long max, unsigned long long *out);
+
 /* Prints the document (JSON or text) and returns the exit status. */
 int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	       FILE *out, FILE *err);

@@ -110,31 +110,94 @@ static void encode(CURL *h, const char *in, char *out, size_t cap)
 	curl_free(e);
 }
 
+/* One numeric option of `admin faults set` into the PUT body: 0 done,
+ * -1 not such an option, else the usage status. */
+static int fault_option(struct cli_result *res, json_t *body, int c,
+			const char *arg)
+{
+	static const struct {
+		int c;
+		const char *name, *member;
+		bool duration;
+		unsigned long long min, max;
+	} nums[] = {
+		{ 'S', "--seed", "seed", false, 0, 0xffffffffffffULL },
+		{ 'c', "--count", "count", false, 1, 1000000000ULL },
+		{ 'a', "--after", "after", false, 0, 1000000000ULL },
+		{ 's', "--status", "status", false, 400, 599 },
+		{ 'D', "--delay", "delay_ms", true, 1, 60000 },
+		{ 'J', "--jitter", "jitter_ms", true, 0, 60000 },
+		{ 'H', "--hold", "hold_ms", true, 1, 600000 },
+		{ 'b', "--bytes", "bytes", false, 0, 65536 },
+		{ 'r', "--rate", "rate", false, 1, 1000000 },
+		{ 'y', "--retry-after", "retry_after", true, 1000, 86400000 },
+	};
+	unsigned long long v;
+
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		if (nums[i].c != c)
+			continue;
+		if (nums[i].duration ?
+			    !cli_parse_ms(arg, nums[i].min, nums[i].max, &v) :
+			    !cli_parse_u64(arg, nums[i].min, nums[i].max, &v)) {
+			if (nums[i].duration)
+				return cli_usage(res, "admin",
+						 "%s takes a duration such as "
+						 "500ms, 2s or 1m (up to "
+						 "%llus), not '%s'",
+						 nums[i].name,
+						 nums[i].max / 1000, arg);
+			return cli_usage(res, "admin",
+					 "%s takes %llu to %llu, not '%s'",
+					 nums[i].name, nums[i].min,
+					 nums[i].max, arg);
+		}
+		/* Retry-After is whole seconds. */
+		if (c == 'y')
+			v = (v + 999) / 1000;
+		json_object_set_new(body, nums[i].member,
+				    json_integer((json_int_t)v));
+		return 0;
+	}
+	return -1;
+}
+
 int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 	      struct cli_result *res)
 {
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, 'u' },
 		{ "insecure", no_argument, NULL, 'k' },
-		{ "reason", required_argument, NULL, 'r' },
+		{ "reason", required_argument, NULL, 'R' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "product-id", required_argument, NULL, 'P' },
-		{ "route", required_argument, NULL, 'R' },
+		{ "route", required_argument, NULL, 'o' },
+		{ "method", required_argument, NULL, 'm' },
 		{ "kind", required_argument, NULL, 'd' },
 		{ "probability", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "after", required_argument, NULL, 'a' },
 		{ "status", required_argument, NULL, 's' },
-		{ "latency-ms", required_argument, NULL, 'l' },
+		{ "code", required_argument, NULL, 'C' },
+		{ "delay", required_argument, NULL, 'D' },
+		{ "jitter", required_argument, NULL, 'J' },
+		{ "hold", required_argument, NULL, 'H' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "retry-after", required_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct admin_opts o = { NULL, false };
 	const char *reason = NULL, *key = NULL, *pid = NULL, *route = NULL,
 		   *kind = NULL;
-	double probability = 1.0;
-	unsigned long long status = 503, latency = 0, limit = 100;
+	unsigned long long limit = 100;
+	double probability;
 	char path[600], enc[400];
 	const char *sub = argc >= 2 ? argv[1] : "";
 	const char *sub2 = argc >= 3 ? argv[2] : "";
+	json_t *fault = json_object();
 	int c, rc, npos;
 	CURL *h;
 
@@ -148,7 +211,7 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 		case 'k':
 			o.insecure = true;
 			break;
-		case 'r':
+		case 'R':
 			reason = optarg;
 			break;
 		case 'K':
@@ -157,52 +220,68 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 		case 'P':
 			pid = optarg;
 			break;
-		case 'R':
+		case 'o':
 			route = optarg;
 			break;
 		case 'd':
 			kind = optarg;
 			break;
+		case 'm':
+			json_object_set_new(fault, "method",
+					    json_string(optarg));
+			break;
+		case 'C':
+			json_object_set_new(fault, "code", json_string(optarg));
+			break;
 		case 'p':
 			probability = strtod(optarg, &end);
 			if (*end != '\0' || !(probability > 0) ||
-			    probability > 1)
+			    probability > 1) {
+				json_decref(fault);
 				return cli_usage(res, "admin",
 						 "--probability takes a number "
 						 "in (0, 1], not '%s'",
 						 optarg);
-			break;
-		case 's':
-			if (!cli_parse_u64(optarg, 400, 599, &status))
-				return cli_usage(res, "admin",
-						 "--status takes 400 to 599");
-			break;
-		case 'l':
-			if (!cli_parse_u64(optarg, 0, 60000, &latency))
-				return cli_usage(res, "admin",
-						 "--latency-ms takes 0 to 60000");
+			}
+			json_object_set_new(fault, "probability",
+					    json_real(probability));
 			break;
 		case 'n':
-			if (!cli_parse_u64(optarg, 1, 1000, &limit))
+			if (!cli_parse_u64(optarg, 1, 1000, &limit)) {
+				json_decref(fault);
 				return cli_usage(res, "admin",
 						 "--limit takes 1 to 1000");
+			}
 			break;
 		default:
-			return cli_usage(res, "admin",
-					 "admin: unknown or incomplete option "
-					 "'%s'",
-					 argv[optind - 1]);
+			rc = fault_option(res, fault, c, optarg);
+			if (rc > 0) {
+				json_decref(fault);
+				return rc;
+			}
+			if (rc < 0) {
+				json_decref(fault);
+				return cli_usage(res, "admin",
+						 "admin: unknown or incomplete "
+						 "option '%s'",
+						 argv[optind - 1]);
+			}
+			break;
 		}
 	}
 	/* getopt moved the operands to the end: argv[optind..]. */
 	npos = argc - optind;
 	sub = npos >= 1 ? argv[optind] : "";
 	sub2 = npos >= 2 ? argv[optind + 1] : "";
-	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0)
+	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0) {
+		json_decref(fault);
 		return cli_usage(res, "admin", "--url must be an https:// URL");
+	}
 	h = curl_easy_init();
-	if (h == NULL)
+	if (h == NULL) {
+		json_decref(fault);
 		return cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
+	}
 	rc = -1;
 	if (strcmp(sub, "block") == 0 && npos == 2) {
 		rc = admin_call(ctx, &o, "POST", "/v1/admin/blocks",
@@ -215,23 +294,26 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 		rc = admin_call(ctx, &o, "DELETE", path, NULL, res);
 	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
 		   strcmp(sub2, "set") == 0) {
-		if (route == NULL || kind == NULL)
+		if (route == NULL || kind == NULL) {
 			rc = cli_usage(res, "admin",
 				       "admin faults set needs --route and "
 				       "--kind");
-		else
-			rc = admin_call(
-				ctx, &o, "PUT", "/v1/admin/faults",
-				json_pack("{s:s,s:s,s:f,s:I,s:I}", "route",
-					  route, "kind", kind, "probability",
-					  probability, "status",
-					  (json_int_t)status, "latency_ms",
-					  (json_int_t)latency),
-				res);
-	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
+		} else {
+			json_object_set_new(fault, "route", json_string(route));
+			json_object_set_new(fault, "kind", json_string(kind));
+			rc = admin_call(ctx, &o, "PUT", "/v1/admin/faults",
+					json_incref(fault), res);
+		}
+	} else if (strcmp(sub, "faults") == 0 && npos >= 2 && npos <= 3 &&
 		   strcmp(sub2, "clear") == 0) {
-		rc = admin_call(ctx, &o, "DELETE", "/v1/admin/faults", NULL,
-				res);
+		if (npos == 3) {
+			encode(h, argv[optind + 2], enc, sizeof enc);
+			snprintf(path, sizeof path,
+				 "/v1/admin/faults?route=%s", enc);
+		} else {
+			snprintf(path, sizeof path, "/v1/admin/faults");
+		}
+		rc = admin_call(ctx, &o, "DELETE", path, NULL, res);
 	} else if (strcmp(sub, "faults") == 0 && npos == 2 &&
 		   strcmp(sub2, "list") == 0) {
 		rc = admin_call(ctx, &o, "GET", "/v1/admin/faults", NULL, res);
@@ -255,12 +337,13 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 			 limit);
 		rc = admin_call(ctx, &o, "GET", path, NULL, res);
 	}
+	json_decref(fault);
 	curl_easy_cleanup(h);
 	if (rc < 0)
 		return cli_usage(res, "admin",
 				 "admin needs block KEY, unblock KEY, faults "
-				 "set|clear|list, reset, activations or "
-				 "requests");
+				 "set|clear [ROUTE]|list, reset, activations "
+				 "or requests");
 	return rc;
 }
 

@@ -300,12 +300,31 @@ static const struct cli_option_doc admin_block_opts[] = {
 	END,
 };
 static const struct cli_option_doc admin_faults_opts[] = {
-	{ "route", "PATH", "the route to disturb, e.g. /v1/activations" },
-	{ "kind", "KIND", "error, latency, reset or timeout" },
+	{ "route", "PATH",
+	  "a route of the table (actsim server --routes) or a prefix "
+	  "ending in '*' such as /v1/*; admin routes are refused" },
+	{ "kind", "KIND",
+	  "error, latency, reset, timeout, truncate, slow, garbage, tls or "
+	  "down" },
+	{ "method", "M", "only requests with this method (default: any)" },
 	{ "probability", "P",
-	  "the share of requests disturbed, 0 to 1 (default 1)" },
-	{ "status", "N", "the HTTP status of an error (default 503)" },
-	{ "latency-ms", "N", "the added latency in milliseconds" },
+	  "the share of matching requests hit, 0 to 1 (default 1)" },
+	{ "seed", "N",
+	  "another deterministic pattern of hits (default 0)" },
+	{ "after", "N", "let the first N matching requests through (default 0)" },
+	{ "count", "N",
+	  "hit N requests, then the fault removes itself (default: no end; "
+	  "required for tls)" },
+	{ "status", "N", "error: the HTTP status (default 503)" },
+	{ "code", "CODE", "error: the error code (default FAULT_INJECTED)" },
+	{ "delay", "D", "latency: the delay, such as 500ms or 2s" },
+	{ "jitter", "D", "latency: up to D more, seeded (default 0)" },
+	{ "hold", "D", "timeout: how long the request is held (default 60s)" },
+	{ "bytes", "N",
+	  "truncate: body bytes sent (default 10); garbage: bytes sent "
+	  "(default 256)" },
+	{ "rate", "BYTES", "slow: bytes per second" },
+	{ "retry-after", "D", "down: the Retry-After (default 60s)" },
 	URL_OPTS,
 	END,
 };
@@ -327,10 +346,17 @@ static const struct cli_sub_doc admin_subs[] = {
 	{ "unblock", "KEY", "unblock a product key", "actsim admin unblock KEY",
 	  admin_opts },
 	{ "faults",
-	  "set --route PATH --kind error|latency|reset|timeout "
-	  "[--probability P] [--status N] [--latency-ms N] | clear | list",
-	  "inject, clear or list faults on the server's routes",
-	  "actsim admin faults set --route /v1/activations --kind error",
+	  "set --route PATH --kind KIND [--method M] [--probability P] "
+	  "[--seed N]\n"
+	  "      [--after N] [--count N] [--status N] [--code CODE] "
+	  "[--delay D]\n"
+	  "      [--jitter D] [--hold D] [--bytes N] [--rate BYTES] "
+	  "[--retry-after D]\n"
+	  "      | list | clear [ROUTE]",
+	  "inject, list or clear faults on the server's routes "
+	  "(deterministic under the lab seed)",
+	  "actsim admin faults set --route /v1/activations --kind reset "
+	  "--count 2",
 	  admin_faults_opts },
 	{ "reset", "",
 	  "drop activations, blocks, registrations and the request log",

@@ -86,6 +86,33 @@ bool cli_parse_u64(const char *s, unsigned long long min,
 	return true;
 }
 
+bool cli_parse_ms(const char *s, unsigned long long min,
+		  unsigned long long max, unsigned long long *out)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 } };
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || v > 1000000000ULL)
+		return false;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			v *= units[i].ms;
+			if (v < min || v > max)
+				return false;
+			*out = v;
+			return true;
+		}
+	return false;
+}
+
 int cli_read_file(const char *path, size_t cap, char **out, size_t *len,
 		  struct cli_result *res)
 {

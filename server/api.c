@@ -547,6 +547,14 @@ static void emit(struct text *t, const char *fmt, ...)
 	}
 }
 
+static void emit_fault(void *arg, const char *route, const char *kind,
+		       uint64_t count)
+{
+	emit(arg, "actsim_faults_injected_total{route=\"%s\",kind=\"%s\"} "
+		  "%llu\n",
+	     route, kind, (unsigned long long)count);
+}
+
 static int h_metrics(struct api_env *env, struct actsim_lab *lab,
 		     const struct api_request *req, json_t *body,
 		     struct api_response *resp, struct api_write *w)
@@ -567,6 +575,10 @@ static int h_metrics(struct api_env *env, struct actsim_lab *lab,
 			 "%llu\n",
 		     m->rows[i].route, m->rows[i].status,
 		     (unsigned long long)m->rows[i].count);
+	emit(&t, "# HELP actsim_faults_injected_total Faults injected by "
+		 "route and kind.\n# TYPE actsim_faults_injected_total "
+		 "counter\n");
+	fault_table_metrics(&env->faults, emit_fault, &t);
 	emit(&t, "# HELP actsim_activations_total Activation requests by "
 		 "result.\n# TYPE actsim_activations_total counter\n");
 	for (size_t i = 0; i < N_RESULTS; i++)
@@ -812,27 +824,6 @@ static int h_clock_put(struct api_env *env, struct actsim_lab *lab,
 	return API_DEFERRED;
 }
 
-const char *const api_fault_kinds[] = { "error", "latency", "reset",
-					   "timeout" };
-
-static json_t *faults_json(struct api_env *env)
-{
-	json_t *list = json_array();
-
-	pthread_mutex_lock(&env->fault_lock);
-	for (size_t i = 0; i < env->nfaults; i++) {
-		const struct api_fault *f = &env->faults[i];
-
-		json_array_append_new(
-			list, json_pack("{s:s,s:f,s:s,s:i,s:i}", "route",
-					f->route, "probability", f->probability,
-					"kind", api_fault_kinds[f->kind], "status",
-					f->status, "latency_ms", f->latency_ms));
-	}
-	pthread_mutex_unlock(&env->fault_lock);
-	return json_pack("{s:o}", "faults", list);
-}
-
 static int h_faults_get(struct api_env *env, struct actsim_lab *lab,
 			const struct api_request *req, json_t *body,
 			struct api_response *resp, struct api_write *w)
@@ -841,7 +832,7 @@ static int h_faults_get(struct api_env *env, struct actsim_lab *lab,
 	(void)req;
 	(void)body;
 	(void)w;
-	reply(resp, 200, faults_json(env));
+	reply(resp, 200, fault_table_json(&env->faults));
 	return API_DONE;
 }
 
@@ -849,87 +840,53 @@ static int h_faults_put(struct api_env *env, struct actsim_lab *lab,
 			const struct api_request *req, json_t *body,
 			struct api_response *resp, struct api_write *w)
 {
-	struct api_fault f;
-	const char *route, *kind;
-	json_t *p = json_object_get(body, "probability");
-	json_t *st = json_object_get(body, "status");
-	json_t *lat = json_object_get(body, "latency_ms");
-	size_t i;
+	struct fault f;
+	const char *code = "MALFORMED_REQUEST";
+	char msg[1200];
 
 	(void)lab;
 	(void)req;
 	(void)w;
-	memset(&f, 0, sizeof f);
-	if (member_string(body, "route", 60, true, &route, resp) < 0 ||
-	    member_string(body, "kind", 16, true, &kind, resp) < 0)
-		return API_DONE;
-	if (route[0] != '/') {
-		api_error(resp, 400, "MALFORMED_REQUEST",
-			  "'route' must be a path such as /v1/activations");
+	if (fault_parse(body, &f, &code, msg, sizeof msg) != 0) {
+		api_error(resp, 400, code, "%s", msg);
 		return API_DONE;
 	}
-	snprintf(f.route, sizeof f.route, "%s", route);
-	for (i = 0; i < 4 && strcmp(kind, api_fault_kinds[i]) != 0; i++)
-		;
-	if (i == 4) {
-		api_error(resp, 400, "MALFORMED_REQUEST",
-			  "'kind' must be error, latency, reset or timeout");
-		return API_DONE;
-	}
-	f.kind = (enum fault_kind)i;
-	f.probability = p == NULL ? 1.0 : json_number_value(p);
-	if ((p != NULL && !json_is_number(p)) || !(f.probability > 0.0) ||
-	    f.probability > 1.0) {
-		api_error(resp, 400, "MALFORMED_REQUEST",
-			  "'probability' must be a number in (0, 1]");
-		return API_DONE;
-	}
-	f.status = st == NULL ? 503 : (int)json_integer_value(st);
-	if ((st != NULL && !json_is_integer(st)) || f.status < 400 ||
-	    f.status > 599) {
-		api_error(resp, 400, "MALFORMED_REQUEST",
-			  "'status' must be an HTTP error status (400-599)");
-		return API_DONE;
-	}
-	f.latency_ms = lat == NULL ? 0 : (int)json_integer_value(lat);
-	if ((lat != NULL && !json_is_integer(lat)) || f.latency_ms < 0 ||
-	    f.latency_ms > 60000 ||
-	    (f.kind == FAULT_LATENCY && f.latency_ms == 0)) {
-		api_error(resp, 400, "MALFORMED_REQUEST",
-			  "'latency_ms' must be 1 to 60000 for latency faults");
-		return API_DONE;
-	}
-	pthread_mutex_lock(&env->fault_lock);
-	for (i = 0; i < env->nfaults; i++)
-		if (strcmp(env->faults[i].route, f.route) == 0)
-			break;
-	if (i < API_MAX_FAULTS) {
-		env->faults[i] = f;
-		if (i == env->nfaults)
-			env->nfaults++;
-	}
-	pthread_mutex_unlock(&env->fault_lock);
-	if (i >= API_MAX_FAULTS) {
+	if (!fault_table_set(&env->faults, &f)) {
 		api_error(resp, 409, "TOO_MANY_FAULTS",
-			  "at most %d faults at once", API_MAX_FAULTS);
+			  "at most %d faults at once", FAULT_MAX);
 		return API_DONE;
 	}
-	reply(resp, 200, faults_json(env));
+	reply(resp, 200, fault_table_json(&env->faults));
 	return API_DONE;
 }
 
+/* DELETE /v1/admin/faults[?route=PATH]: all faults, or one route's. */
 static int h_faults_delete(struct api_env *env, struct actsim_lab *lab,
 			   const struct api_request *req, json_t *body,
 			   struct api_response *resp, struct api_write *w)
 {
+	char route[64] = "";
+	json_t *doc;
+	size_t removed;
+	int r;
+
 	(void)lab;
-	(void)req;
 	(void)body;
 	(void)w;
-	pthread_mutex_lock(&env->fault_lock);
-	env->nfaults = 0;
-	pthread_mutex_unlock(&env->fault_lock);
-	reply(resp, 200, faults_json(env));
+	r = query_get(req->query, "route", route, sizeof route);
+	if (r < 0 || (r > 0 && route[0] != '/')) {
+		api_error(resp, 400, "MALFORMED_REQUEST",
+			  "'route' must be a path such as /v1/activations");
+		return API_DONE;
+	}
+	removed = fault_table_clear(&env->faults, r > 0 ? route : NULL);
+	if (r > 0 && removed == 0) {
+		api_error(resp, 404, "NO_FAULT", "no fault on '%s'", route);
+		return API_DONE;
+	}
+	doc = fault_table_json(&env->faults);
+	json_object_set_new(doc, "removed", json_integer((json_int_t)removed));
+	reply(resp, 200, doc);
 	return API_DONE;
 }
 
@@ -1169,26 +1126,11 @@ void api_metrics_observe(struct api_metrics *m, const char *route, int status,
 	pthread_mutex_unlock(&m->lock);
 }
 
-bool api_fault_pick(struct api_env *env, const char *route, double roll,
-		    struct api_fault *out)
-{
-	bool hit = false;
-
-	pthread_mutex_lock(&env->fault_lock);
-	for (size_t i = 0; i < env->nfaults; i++)
-		if (strcmp(env->faults[i].route, route) == 0 &&
-		    roll < env->faults[i].probability) {
-			*out = env->faults[i];
-			hit = true;
-			break;
-		}
-	pthread_mutex_unlock(&env->fault_lock);
-	return hit;
-}
-
 actsim_err api_env_init(struct api_env *env, struct actsim_lab *lab,
 			const struct actsim_catalog *cat)
 {
+	uint8_t fault_key[32];
+	uint64_t key = 0;
 	actsim_err e;
 
 	memset(env, 0, sizeof *env);
@@ -1198,16 +1140,23 @@ actsim_err api_env_init(struct api_env *env, struct actsim_lab *lab,
 		e = actsim_realm_derive_key(actsim_lab_realm(lab),
 					    "actsim/registration-key/v1",
 					    env->registration_key);
+	/* Fault rolls depend on the lab seed through the realm. */
+	if (e == ACTSIM_OK)
+		e = actsim_realm_derive_key(actsim_lab_realm(lab),
+					    "actsim/faults/v1", fault_key);
 	if (e != ACTSIM_OK)
 		return e;
+	for (int i = 0; i < 8; i++)
+		key = key << 8 | fault_key[i];
+	OPENSSL_cleanse(fault_key, sizeof fault_key);
 	pthread_mutex_init(&env->metrics.lock, NULL);
-	pthread_mutex_init(&env->fault_lock, NULL);
+	fault_table_init(&env->faults, key);
 	return ACTSIM_OK;
 }
 
 void api_env_release(struct api_env *env)
 {
 	pthread_mutex_destroy(&env->metrics.lock);
-	pthread_mutex_destroy(&env->fault_lock);
+	fault_table_release(&env->faults);
 	OPENSSL_cleanse(env, sizeof *env);
 }

@@ -15,9 +15,9 @@
 
 #include "actsim/catalog.h"
 #include "actsim/lab.h"
+#include "faults.h"
 
 #define API_MAX_BODY_DEFAULT 4096
-#define API_MAX_FAULTS 16
 #define API_LIST_LIMIT 1000
 
 enum api_method {
@@ -44,6 +44,7 @@ struct api_response {
 	char *text;               /* other body (metrics), malloc'd */
 	const char *content_type; /* for text */
 	char allow[64];           /* Allow header for 405 */
+	int retry_after;          /* Retry-After header when > 0 */
 };
 
 struct api_env;
@@ -55,19 +56,6 @@ struct api_write {
 		   void *arg, struct api_response *out);
 	void *arg;
 	void (*free)(void *arg);
-};
-
-enum fault_kind { FAULT_ERROR, FAULT_LATENCY, FAULT_RESET, FAULT_TIMEOUT };
-
-/* Each kind's name, indexed by enum fault_kind. */
-extern const char *const api_fault_kinds[];
-
-struct api_fault {
-	char route[64];
-	double probability;
-	enum fault_kind kind;
-	int status;
-	int latency_ms;
 };
 
 #define API_LATENCY_BUCKETS 12
@@ -93,9 +81,7 @@ struct api_env {
 	char admin_token[ACTSIM_ADMIN_TOKEN_HEX];
 	uint8_t registration_key[32];
 	struct api_metrics metrics;
-	pthread_mutex_t fault_lock;
-	struct api_fault faults[API_MAX_FAULTS];
-	size_t nfaults;
+	struct fault_table faults;
 };
 
 struct api_route {
@@ -148,9 +134,5 @@ void api_response_release(struct api_response *resp);
 /* Counts a finished request for /metrics. */
 void api_metrics_observe(struct api_metrics *m, const char *route, int status,
 			 double seconds);
-
-/* Picks the fault to inject for a route, if any (roll in [0, 1)). */
-bool api_fault_pick(struct api_env *env, const char *route, double roll,
-		    struct api_fault *out);
 
 #endif

@@ -32,7 +32,7 @@
 #define MAX_WORKERS 32
 #define BATCH_MAX 256
 #define STOP_GRACE_SECONDS 5
-#define HOLD_SECONDS 30 /* a "timeout" fault holds the request this long */
+#define SLOW_TICK_MS 100 /* a "slow" fault sends a piece this often */
 /* How long a server write waits for a CLI command holding the lab. */
 #define SERVER_LAB_WAIT_MS 10000
 
@@ -48,7 +48,8 @@ struct pending {
 	const char *route;
 	char method[8];
 	int status; /* log entries */
-	const char *fault; /* log entries: the fault kind injected, or NULL */
+	const char *fault; /* the fault kind injected, or NULL */
+	struct fault hit;  /* requests: the fault that hit, if any */
 	double start;
 };
 
@@ -65,7 +66,6 @@ struct worker {
 	bool stop_requested;
 	bool stopping;
 	int outstanding;
-	uint64_t rng;
 	unsigned connections; /* open now */
 	unsigned max_connections;
 	bool paused; /* not accepting: at max_connections */
@@ -98,16 +98,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* xorshift64*: fault rolls need speed, not secrecy. */
-static double roll(struct worker *w)
-{
-	w->rng ^= w->rng >> 12;
-	w->rng ^= w->rng << 25;
-	w->rng ^= w->rng >> 27;
-	return (double)((w->rng * UINT64_C(2685821657736338717)) >> 11) /
-	       9007199254740992.0;
 }
 
 static const char *method_name(enum evhttp_cmd_type m)
@@ -265,30 +255,53 @@ static void *writer_main(void *arg)
 
 /* ---- workers ---- */
 
+/* The body of a response and its type; the caller frees the body. */
+static char *response_body(const struct api_response *resp, size_t *len,
+			   const char **type)
+{
+	char *body = NULL;
+
+	*type = NULL;
+	if (resp->text != NULL) {
+		body = strdup(resp->text);
+		*type = resp->content_type;
+	} else if (resp->doc != NULL) {
+		char *json = json_dumps(resp->doc,
+					JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (json != NULL && (body = malloc(strlen(json) + 2)) != NULL)
+			snprintf(body, strlen(json) + 2, "%s\n", json);
+		free(json);
+		*type = "application/json";
+	}
+	*len = body != NULL ? strlen(body) : 0;
+	return body;
+}
+
 static void send_response(struct evhttp_request *req,
 			  const struct api_response *resp)
 {
 	struct evbuffer *buf = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	char *json = NULL;
+	const char *type;
+	size_t len;
+	char *body = response_body(resp, &len, &type);
+	char retry[24];
 
-	if (resp->text != NULL) {
-		evhttp_add_header(h, "Content-Type", resp->content_type);
-		evbuffer_add(buf, resp->text, strlen(resp->text));
-	} else if (resp->doc != NULL) {
-		json = json_dumps(resp->doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		evhttp_add_header(h, "Content-Type", "application/json");
-		if (json != NULL) {
-			evbuffer_add(buf, json, strlen(json));
-			evbuffer_add(buf, "\n", 1);
-		}
-	}
+	if (type != NULL)
+		evhttp_add_header(h, "Content-Type", type);
+	if (body != NULL)
+		evbuffer_add(buf, body, len);
 	if (resp->allow[0] != '\0')
 		evhttp_add_header(h, "Allow", resp->allow);
+	if (resp->retry_after > 0) {
+		snprintf(retry, sizeof retry, "%d", resp->retry_after);
+		evhttp_add_header(h, "Retry-After", retry);
+	}
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_send_reply(req, resp->status, reason_phrase(resp->status), buf);
 	evbuffer_free(buf);
-	free(json);
+	free(body);
 }
 
 static void log_request(struct server *s, const char *method,
@@ -307,47 +320,219 @@ static void log_request(struct server *s, const char *method,
 	enqueue(s, p);
 }
 
+/* status 0: no HTTP answer went out (a reset, a held request, garbage);
+ * such requests are counted by actsim_faults_injected_total only. */
 static void request_done(struct worker *w, const char *method,
 			 const char *route, int status, const char *fault,
 			 double start)
 {
 	double secs = now_seconds() - start;
 
-	api_metrics_observe(&w->srv->env.metrics, route, status, secs);
+	if (status != 0)
+		api_metrics_observe(&w->srv->env.metrics, route, status, secs);
 	log_request(w->srv, method, route, status, fault, secs);
 	w->outstanding--;
 	if (w->stopping && w->outstanding == 0)
 		event_base_loopexit(w->base, NULL);
 }
 
-static void finish(struct worker *w, struct evhttp_request *req,
-		   struct api_response *resp, const char *method,
-		   const char *route, const char *fault, double start)
+static const char *fault_name(const struct fault *f)
 {
-	int status = resp->status;
-
-	send_response(req, resp);
-	api_response_release(resp);
-	request_done(w, method, route, status, fault, start);
+	return f != NULL && f->kind != FAULT_NONE ? fault_kind_names[f->kind] :
+						    NULL;
 }
 
-/* Drops the connection with a TCP reset: what the "reset" fault does. */
-static void reset_connection(struct evhttp_request *req)
+/* Drops a request without an answer: with a TCP reset (RST, no FIN, no
+ * TLS close_notify) or quietly. */
+static void drop_request(struct evhttp_request *req, bool reset)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(req);
 	struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c) :
 				      NULL;
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-	struct linger lg = { 1, 0 };
-	struct evbuffer *empty = evbuffer_new();
+	struct sockaddr unspec;
 
-	if (fd >= 0) {
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		shutdown(fd, SHUT_RDWR);
+	if (c == NULL) {
+		/* The client left; libevent handed the request to us. */
+		evhttp_request_free(req);
+		return;
 	}
-	/* libevent frees the request when the write fails. */
-	evhttp_send_reply(req, 503, "Reset", empty);
-	evbuffer_free(empty);
+	/* libevent shuts the socket down (FIN) before closing it, so the
+	 * reset comes first: connecting a TCP socket to AF_UNSPEC aborts
+	 * the connection with an RST (Linux, tcp_disconnect). */
+	if (reset && fd >= 0) {
+		memset(&unspec, 0, sizeof unspec);
+		unspec.sa_family = AF_UNSPEC;
+		connect(fd, &unspec, sizeof unspec);
+	}
+	evhttp_connection_free(c);
+}
+
+/* An answer written by hand on the connection, for faults that break
+ * HTTP: cut short (truncate), trickled (slow) or not HTTP at all
+ * (garbage). The connection ends with a TLS close_notify, so the client
+ * sees the stream end where the fault ended it. */
+struct raw_send {
+	struct worker *w;
+	struct evhttp_connection *conn;
+	struct bufferevent *bev;
+	struct event *tick;
+	char *data;
+	size_t len, off, piece;
+	const char *method, *route, *fault;
+	int status;
+	double start;
+};
+
+static void raw_end(struct raw_send *r, bool clean)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(r->bev);
+
+	if (clean && ssl != NULL)
+		SSL_shutdown(ssl);
+	if (r->tick != NULL)
+		event_free(r->tick);
+	evhttp_connection_free(r->conn);
+	request_done(r->w, r->method, r->route, r->status, r->fault,
+		     r->start);
+	free(r->data);
+	free(r);
+}
+
+static void raw_written(struct bufferevent *bev, void *arg)
+{
+	struct raw_send *r = arg;
+
+	(void)bev;
+	if (r->off == r->len)
+		raw_end(r, true);
+}
+
+static void raw_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	raw_end(arg, false);
+}
+
+static void raw_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct raw_send *r = arg;
+	size_t n = r->len - r->off < r->piece ? r->len - r->off : r->piece;
+	struct timeval tv = { SLOW_TICK_MS / 1000,
+			      (SLOW_TICK_MS % 1000) * 1000 };
+
+	(void)fd;
+	(void)what;
+	bufferevent_write(r->bev, r->data + r->off, n);
+	r->off += n;
+	if (r->off < r->len)
+		evtimer_add(r->tick, &tv);
+}
+
+/* Takes the connection over from libevent's HTTP layer and sends data
+ * (which it frees), all at once or `rate` bytes a second. */
+static void raw_send(struct worker *w, struct evhttp_request *req,
+		     char *data, size_t len, long rate, const char *route,
+		     int status, const char *fault, double start)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	struct raw_send *r = calloc(1, sizeof *r);
+	const char *method = method_name(evhttp_request_get_command(req));
+
+	if (c == NULL || r == NULL || data == NULL) {
+		free(r);
+		free(data);
+		drop_request(req, false);
+		request_done(w, method, route, 0, fault, start);
+		return;
+	}
+	r->w = w;
+	r->conn = c;
+	r->bev = evhttp_connection_get_bufferevent(c);
+	r->data = data;
+	r->len = len;
+	r->method = method;
+	r->route = route;
+	r->status = status;
+	r->fault = fault;
+	r->start = start;
+	bufferevent_setcb(r->bev, NULL, raw_written, raw_event, r);
+	bufferevent_disable(r->bev, EV_READ);
+	bufferevent_enable(r->bev, EV_WRITE);
+	if (rate > 0) {
+		r->piece = (size_t)(rate * SLOW_TICK_MS / 1000);
+		if (r->piece == 0)
+			r->piece = 1;
+		r->tick = evtimer_new(w->base, raw_tick, r);
+		if (r->tick != NULL) {
+			raw_tick(-1, 0, r);
+			return;
+		}
+	}
+	r->off = len;
+	bufferevent_write(r->bev, data, len);
+}
+
+/* The whole response as bytes, to be cut or trickled. */
+static char *render_response(const struct api_response *resp, size_t *len)
+{
+	const char *type;
+	size_t blen, cap;
+	char *body = response_body(resp, &blen, &type), *out;
+	int head;
+
+	cap = blen + 512;
+	out = malloc(cap);
+	if (out == NULL) {
+		free(body);
+		return NULL;
+	}
+	head = snprintf(out, cap,
+			"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+			"Content-Length: %zu\r\nCache-Control: no-store\r\n"
+			"Connection: close\r\n\r\n",
+			resp->status, reason_phrase(resp->status),
+			type != NULL ? type : "text/plain", blen);
+	if (body != NULL)
+		memcpy(out + head, body, blen);
+	*len = (size_t)head + blen;
+	free(body);
+	return out;
+}
+
+static void finish(struct worker *w, struct evhttp_request *req,
+		   struct api_response *resp, const char *method,
+		   const char *route, const struct fault *fault, double start)
+{
+	int status = resp->status;
+
+	if (fault != NULL &&
+	    (fault->kind == FAULT_TRUNCATE || fault->kind == FAULT_SLOW)) {
+		size_t len = 0, cut;
+		char *raw = render_response(resp, &len);
+		char *end = raw ? strstr(raw, "\r\n\r\n") : NULL;
+
+		api_response_release(resp);
+		if (fault->kind == FAULT_TRUNCATE && end != NULL) {
+			/* Whole headers, then `bytes` of the body (never all
+			 * of it, so the cut always shows). */
+			size_t head = (size_t)(end + 4 - raw);
+			size_t blen = len - head;
+
+			cut = (size_t)fault->bytes < blen ? (size_t)fault->bytes :
+			      blen > 0			  ? blen - 1 :
+							    0;
+			len = head + cut;
+		}
+		raw_send(w, req, raw, len,
+			 fault->kind == FAULT_SLOW ? fault->rate : 0, route,
+			 status, fault_name(fault), start);
+		return;
+	}
+	send_response(req, resp);
+	api_response_release(resp);
+	request_done(w, method, route, status, fault_name(fault), start);
 }
 
 /* True for a connection without TLS: only when make_bev failed. */
@@ -377,7 +562,7 @@ static void build_request(struct evhttp_request *req, struct api_request *ar)
 }
 
 static void process(struct worker *w, struct evhttp_request *req,
-		    const char *fault, double start)
+		    const struct fault *fault, double start)
 {
 	struct api_request ar;
 	struct api_response resp;
@@ -400,7 +585,8 @@ static void process(struct worker *w, struct evhttp_request *req,
 			p->req = req;
 			p->write = write;
 			p->route = route;
-			p->fault = fault;
+			if (fault != NULL)
+				p->hit = *fault;
 			p->start = start;
 			snprintf(p->method, sizeof p->method, "%s",
 				 method_name(evhttp_request_get_command(req)));
@@ -412,51 +598,81 @@ static void process(struct worker *w, struct evhttp_request *req,
 	       route, fault, start);
 }
 
+/* A fault's action, run from a timer: after a delay (latency), after
+ * the hold (timeout), or at once but outside libevent's request
+ * callback (reset, garbage). */
 struct delayed {
 	struct worker *w;
 	struct evhttp_request *req;
 	struct event *ev;
 	double start;
-	bool reset;
 	const char *route;
-	const char *fault;
+	struct fault fault;
 };
+
+static char *garbage(const struct fault *f, size_t *len)
+{
+	char *out = malloc((size_t)f->bytes + 1);
+	uint64_t x = f->rnd;
+
+	if (out == NULL)
+		return NULL;
+	for (long i = 0; i < f->bytes; i++) {
+		x = fault_mix(x);
+		out[i] = (char)(x >> 56);
+	}
+	/* Never by chance the start of an HTTP status line. */
+	if (f->bytes > 0 && out[0] == 'H')
+		out[0] = 'h';
+	*len = (size_t)f->bytes;
+	return out;
+}
 
 static void on_delayed(evutil_socket_t fd, short what, void *arg)
 {
 	struct delayed *d = arg;
+	const char *method = method_name(evhttp_request_get_command(d->req));
+	const char *kind = fault_kind_names[d->fault.kind];
+	size_t len = 0;
+	char *bytes;
 
 	(void)fd;
 	(void)what;
-	if (d->reset) {
-		reset_connection(d->req);
-		request_done(d->w, method_name(evhttp_request_get_command(
-					   d->req)),
-			     d->route, 0, d->fault, d->start);
-	} else {
-		process(d->w, d->req, d->fault, d->start);
+	switch (d->fault.kind) {
+	case FAULT_RESET:
+	case FAULT_TIMEOUT:
+		drop_request(d->req, d->fault.kind == FAULT_RESET);
+		request_done(d->w, method, d->route, 0, kind, d->start);
+		break;
+	case FAULT_GARBAGE:
+		bytes = garbage(&d->fault, &len);
+		raw_send(d->w, d->req, bytes, len, 0, d->route, 0, kind,
+			 d->start);
+		break;
+	default:
+		process(d->w, d->req, &d->fault, d->start);
+		break;
 	}
 	event_free(d->ev);
 	free(d);
 }
 
 static void delay(struct worker *w, struct evhttp_request *req, double start,
-		  const char *route, const char *fault, int ms, bool reset)
+		  const char *route, const struct fault *fault, int ms)
 {
 	struct delayed *d = calloc(1, sizeof *d);
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (d == NULL || (d->ev = evtimer_new(w->base, on_delayed, d)) == NULL) {
 		free(d);
-		process(w, req, fault, start);
+		process(w, req, NULL, start);
 		return;
 	}
 	d->w = w;
 	d->req = req;
 	d->start = start;
-	d->reset = reset;
 	d->route = route;
-	d->fault = fault;
+	d->fault = *fault;
 	evtimer_add(d->ev, &tv);
 }
 
@@ -466,42 +682,56 @@ static void on_request(struct evhttp_request *req, void *arg)
 	double start = now_seconds();
 	struct api_request ar;
 	struct api_response resp;
-	struct api_fault f;
-	const char *route, *fault;
+	struct fault f;
+	const char *route;
 
 	if (plain_connection(req)) {
-		reset_connection(req); /* never answer without TLS */
+		drop_request(req, true); /* never answer without TLS */
 		return;
 	}
 	w->outstanding++;
 	build_request(req, &ar);
 	route = api_route_name(&ar);
-	if (!api_fault_pick(&w->srv->env, route, roll(w), &f)) {
+	if (!fault_table_pick(&w->srv->env.faults, route,
+			      method_name(evhttp_request_get_command(req)),
+			      false, &f)) {
 		process(w, req, NULL, start);
 		return;
 	}
-	fault = api_fault_kinds[f.kind];
+	memset(&resp, 0, sizeof resp);
 	switch (f.kind) {
 	case FAULT_ERROR:
-		memset(&resp, 0, sizeof resp);
-		api_error(&resp, f.status, "FAULT_INJECTED",
+		api_error(&resp, f.status, f.code,
 			  "fault injected by the lab administrator");
 		finish(w, req, &resp,
-		       method_name(evhttp_request_get_command(req)), route,
-		       fault, start);
+		       method_name(evhttp_request_get_command(req)), route, &f,
+		       start);
+		break;
+	case FAULT_DOWN:
+		api_error(&resp, 503, "CLEARINGHOUSE_DOWN",
+			  "the clearinghouse is down; retry after %d s",
+			  f.retry_after);
+		resp.retry_after = f.retry_after;
+		finish(w, req, &resp,
+		       method_name(evhttp_request_get_command(req)), route, &f,
+		       start);
 		break;
 	case FAULT_LATENCY:
-		delay(w, req, start, route, fault, f.latency_ms, false);
-		break;
-	case FAULT_RESET:
-		reset_connection(req);
-		request_done(w, method_name(evhttp_request_get_command(req)),
-			     route, 0, fault, start);
+		delay(w, req, start, route, &f,
+		      f.delay_ms + (f.jitter_ms > 0 ?
+					    (int)(f.rnd % (uint64_t)(f.jitter_ms +
+								     1)) :
+					    0));
 		break;
 	case FAULT_TIMEOUT:
-		delay(w, req, start, route, fault,
-		      f.latency_ms > 0 ? f.latency_ms : HOLD_SECONDS * 1000,
-		      true);
+		delay(w, req, start, route, &f, f.hold_ms);
+		break;
+	case FAULT_RESET:
+	case FAULT_GARBAGE:
+		delay(w, req, start, route, &f, 0);
+		break;
+	default: /* truncate, slow: the real answer, broken on the way */
+		process(w, req, &f, start);
 		break;
 	}
 }
@@ -522,8 +752,8 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->lock);
 	while ((p = list) != NULL) {
 		list = p->next;
-		finish(w, p->req, &p->resp, p->method, p->route, p->fault,
-		       p->start);
+		finish(w, p->req, &p->resp, p->method, p->route,
+		       p->hit.kind != FAULT_NONE ? &p->hit : NULL, p->start);
 		free(p);
 	}
 	if (stop) {
@@ -545,6 +775,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 /* The connection count rides on each connection's SSL object: OpenSSL
  * calls conn_closed when the connection (and so its SSL) is freed. */
 static int conn_index = -1;
+static int tls_fault_index = -1; /* set: abort this handshake */
 static pthread_once_t conn_index_once = PTHREAD_ONCE_INIT;
 
 static void conn_closed(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
@@ -570,6 +801,17 @@ static void conn_closed(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
 static void conn_index_init(void)
 {
 	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_closed);
+	tls_fault_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* A "tls" fault: the handshake ends with a handshake_failure alert. */
+static int on_client_hello(SSL *ssl, int *al, void *arg)
+{
+	(void)arg;
+	if (SSL_get_ex_data(ssl, tls_fault_index) == NULL)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	*al = SSL_AD_HANDSHAKE_FAILURE;
+	return SSL_CLIENT_HELLO_ERROR;
 }
 
 /* Each accepted connection: TLS, counted; at the cap the worker stops
@@ -579,10 +821,16 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
 	struct worker *w = arg;
 	SSL *ssl = SSL_new(w->srv->ssl);
 	struct bufferevent *bev;
+	struct fault f;
 
 	if (ssl == NULL)
 		return NULL; /* libevent falls back to plain: on_request drops it */
 	SSL_set_ex_data(ssl, conn_index, w);
+	/* tls faults act before any request, so they count connections. */
+	if (fault_table_pick(&w->srv->env.faults, NULL, "", false, &f)) {
+		SSL_set_ex_data(ssl, tls_fault_index, ssl);
+		log_request(w->srv, "TLS", "(handshake)", 0, "tls", 0);
+	}
 	if (++w->connections >= w->max_connections && w->bound != NULL) {
 		evconnlistener_disable(
 			evhttp_bound_socket_get_listener(w->bound));
@@ -619,8 +867,6 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 			     (i < s->max_connections % n ? 1u : 0u);
 	if (w->max_connections == 0)
 		w->max_connections = 1;
-	w->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20) ^
-		 ((uint64_t)i * UINT64_C(0x9e3779b97f4a7c15)) ^ 1;
 	pthread_mutex_init(&w->lock, NULL);
 	if (actsim_lab_open(&w->lab, s->lab_dir, true) != ACTSIM_OK) {
 		snprintf(err, cap, "%s", actsim_lab_errmsg(w->lab));
@@ -856,6 +1102,8 @@ struct server *server_start(const struct server_opts *o, char *err,
 		snprintf(key, sizeof key, "%s/tls/server-key.pem", o->lab_dir);
 	}
 	s->ssl = tls_server_ctx(cert, key, err, cap);
+	if (s->ssl != NULL)
+		SSL_CTX_set_client_hello_cb(s->ssl, on_client_hello, NULL);
 	if (s->ssl == NULL ||
 	    open_listener(s, o->listen ? o->listen : "127.0.0.1:8443", err,
 			  cap, status) != 0)

@@ -303,14 +303,28 @@ for b in ('{}', '{"now": "x"}', '{"advance": "x"}', '{"now": 1}',
           '{"now": "2026-01-01", "advance": "1d"}', '{"advance": "99999d"}'):
     expect_http("clock %s" % b, 400, "MALFORMED_REQUEST", "PUT",
                 "/v1/admin/clock", b, admin)
-for b in ('{}', '{"route": "x", "kind": "error"}',
-          '{"route": "/a", "kind": "boom"}',
-          '{"route": "/a", "kind": "error", "probability": 0}',
-          '{"route": "/a", "kind": "error", "probability": 1.5}',
-          '{"route": "/a", "kind": "error", "status": 200}',
-          '{"route": "/a", "kind": "latency"}',
-          '{"route": "/a", "kind": "latency", "latency_ms": 999999}'):
-    expect_http("faults %s" % b[:40], 400, "MALFORMED_REQUEST", "PUT",
+for b in ('{}', '{"route": "/v1/activations"}',
+          '{"route": "/v1/activations", "kind": "boom"}',
+          '{"route": "/v1/activations", "kind": "error", "probability": 0}',
+          '{"route": "/v1/activations", "kind": "error", "probability": 1.5}',
+          '{"route": "/v1/activations", "kind": "error", "status": 200}',
+          '{"route": "/v1/activations", "kind": "error", "delay_ms": 5}',
+          '{"route": "/v1/activations", "kind": "error", "code": "a b"}',
+          '{"route": "/v1/activations", "kind": "latency"}',
+          '{"route": "/v1/activations", "kind": "latency", "delay_ms": 999999}',
+          '{"route": "/v1/activations", "kind": "slow"}',
+          '{"route": "/v1/activations", "kind": "tls"}',
+          '{"route": "/v1/activations", "kind": "reset", "method": "BREW"}',
+          '{"route": "/v1/activations", "kind": "reset", "count": -1}',
+          '{"route": "/v1/activations", "kind": "reset", "typo": 1}'):
+    expect_http("faults %s" % b[:60], 400, "MALFORMED_REQUEST", "PUT",
+                "/v1/admin/faults", b, admin)
+for b in ('{"route": "x", "kind": "error"}',
+          '{"route": "/v1/activation", "kind": "error"}',
+          '{"route": "/v1/admin/faults", "kind": "reset"}',
+          '{"route": "/v1/admin/*", "kind": "reset"}',
+          '{"route": "unmatched", "kind": "reset"}'):
+    expect_http("fault route %s" % b[:50], 400, "UNKNOWN_ROUTE", "PUT",
                 "/v1/admin/faults", b, admin)
 for q in ("?limit=0", "?limit=x", "?limit=100000"):
     expect_http("requests %s" % q, 400, "MALFORMED_REQUEST", "GET",

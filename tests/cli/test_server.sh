@@ -159,7 +159,7 @@ json_is "FAULT_INJECTED" 'd["error"]["code"] == "FAULT_INJECTED"'
 api GET /healthz; status_is "other routes unaffected" 200
 expect "online activation fails over to the phone" 1 $A --json machine activate r1 --online
 json_is "phone number shown" 'd["error"]["code"] == "ONLINE_ACTIVATION_FAILED" and d["error"]["phone"] == "(888) 555-0171"'
-admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"latency","latency_ms":400}'; status_is "latency fault" 200
+admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"latency","delay_ms":400}'; status_is "latency fault" 200
 t0=$(date +%s%N)
 api POST /v1/activations "{\"installation_id\":\"$I1\"}"
 t1=$(date +%s%N)
@@ -167,7 +167,7 @@ check "latency fault delays (>= 400 ms) but answers" '[ "$code" = 200 ] && [ $((
 admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"reset"}'; status_is "reset fault" 200
 api POST /v1/activations "{\"installation_id\":\"$I1\"}"
 check "reset: no HTTP answer" '[ "$code" = 000 ]' "HTTP $code"
-admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"timeout","latency_ms":3000}'; status_is "timeout fault" 200
+admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"timeout","hold_ms":3000}'; status_is "timeout fault" 200
 api POST /v1/activations "{\"installation_id\":\"$I1\"}" --max-time 1
 check "timeout: the client gives up" '[ "$code" = 000 ]' "HTTP $code"
 admin PUT /v1/admin/faults '{"route":"/v1/activations","kind":"sometimes"}'; status_is "bad fault kind" 400

@@ -1,0 +1,190 @@
+#!/bin/sh
+# Fault injection as a client meets it: each kind through curl (its exit
+# code and message), determinism under the lab seed and the fault's seed,
+# --count and --after, route validation and the admin exemption, metrics
+# and the request log.
+. "$(dirname "$0")/lib.sh"
+PIDS=
+stop_servers() {
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	PIDS=
+}
+trap 'stop_servers; rm -rf "$T"' EXIT
+# start_server LAB: URL in $URL
+start_server() {
+	ACTSIM_LAB=$1 $A server --listen 127.0.0.1:0 --threads 2 > "$1.srv" 2>&1 &
+	PIDS="$PIDS $!"
+	URL=
+	for _ in $(seq 1 200); do
+		URL=$(sed -n 's/^listening on //p' "$1.srv")
+		[ -n "$URL" ] && break
+		sleep 0.05
+	done
+}
+# hit_pattern LAB URL N: one character per GET /healthz, x for a 503
+hit_pattern() {
+	python3 - "$1/tls/ca.pem" "$2" "$3" <<'PY'
+import ssl, sys, urllib.request, urllib.error
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+out = ""
+for _ in range(int(sys.argv[3])):
+    try:
+        urllib.request.urlopen(sys.argv[2] + "/healthz", context=ctx, timeout=10)
+        out += "."
+    except urllib.error.HTTPError as e:
+        out += "x" if e.code == 503 else "?"
+print(out)
+PY
+}
+# req [curl args]: POST /v1/activations with curl; curl's exit status in
+# $crc, its message in $T/err, the HTTP status in $code
+req() {
+	code=$(curl -sS --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/body" -w '%{http_code}' \
+		-X POST -d '{"installation_id":"1"}' "$@" "$URL/v1/activations" 2>"$T/err")
+	crc=$?
+}
+curl_says() { want_rc=$2 needle=$3; check "$1: curl exit $2, '$3'" '[ "$crc" = "$want_rc" ] && grep -qF -- "$needle" "$T/err"' "curl exit $crc: $(cat "$T/err")"; }
+set_fault() { sf_name=$1; shift; expect "$sf_name" 0 $A admin faults set "$@"; }
+
+# --- determinism: two labs with the same seed, the same 50 requests ---
+for l in a b c; do
+	seed=5
+	[ $l = c ] && seed=6
+	ACTSIM_LAB=$T/$l $A lab init --seed $seed >/dev/null
+	start_server "$T/$l"
+	eval "URL_$l=\$URL"
+	ACTSIM_LAB=$T/$l $A admin faults set --route /healthz --kind error --probability 0.5 >/dev/null
+done
+pa=$(hit_pattern "$T/a" "$URL_a" 50)
+pb=$(hit_pattern "$T/b" "$URL_b" 50)
+pc=$(hit_pattern "$T/c" "$URL_c" 50)
+echo "# lab seed 5: $pa"
+echo "# lab seed 6: $pc"
+check "same lab seed, same requests: the same hits" '[ "$pa" = "$pb" ] && [ "${#pa}" = 50 ]' "$pa vs $pb"
+hits=$(printf %s "$pa" | tr -cd x | wc -c)
+check "probability 0.5 hits some and spares some (15-35 of 50)" '[ "$hits" -ge 15 ] && [ "$hits" -le 35 ]' "$hits hits: $pa"
+check "another lab seed, another pattern" '[ "$pa" != "$pc" ]' "$pa"
+ACTSIM_LAB=$T/b $A admin faults set --route /healthz --kind error --probability 0.5 --seed 1 >/dev/null
+pb1=$(hit_pattern "$T/b" "$URL_b" 50)
+check "another fault seed, another pattern" '[ "$pa" != "$pb1" ]' "$pb1"
+ACTSIM_LAB=$T/a $A admin faults set --route /healthz --kind error --probability 0.5 >/dev/null
+pa2=$(hit_pattern "$T/a" "$URL_a" 50)
+check "setting the fault again starts the same sequence again" '[ "$pa" = "$pa2" ]' "$pa2"
+stop_servers
+
+# --- each kind through curl ---
+$A lab init --seed 0 >/dev/null
+start_server "$ACTSIM_LAB"
+check "server started" '[ -n "$URL" ]' "$(cat "$ACTSIM_LAB.srv")"
+req; check "no fault: an HTTP answer" '[ "$crc" = 0 ] && [ "$code" = 400 ]' "curl $crc, HTTP $code"
+
+set_fault "error fault" --route /v1/activations --kind error --status 502 --code UPSTREAM_BROKEN
+req; check "error: the chosen status and code" '[ "$code" = 502 ] && grep -q UPSTREAM_BROKEN "$T/body"' "HTTP $code $(cat "$T/body")"
+echo "# error: curl exit $crc, HTTP $code $(cat "$T/body")"
+
+set_fault "latency fault" --route /v1/activations --kind latency --delay 300ms --jitter 100ms
+t0=$(date +%s%N); req; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "latency: answered after 300-400 ms (+ slack)" '[ "$code" = 400 ] && [ "$ms" -ge 300 ] && [ "$ms" -lt 3000 ]' "HTTP $code after $ms ms"
+echo "# latency: curl exit $crc, HTTP $code after $ms ms"
+
+set_fault "reset fault" --route /v1/activations --kind reset
+req; curl_says "reset" 56 "Connection reset by peer"
+echo "# reset: curl exit $crc: $(cat "$T/err")"
+
+set_fault "timeout fault" --route /v1/activations --kind timeout --hold 10s
+t0=$(date +%s%N); req --max-time 1; t1=$(date +%s%N)
+curl_says "timeout: the client gives up" 28 "Operation timed out"
+echo "# timeout: curl exit $crc: $(cat "$T/err")"
+set_fault "short hold" --route /v1/activations --kind timeout --hold 500ms
+t0=$(date +%s%N); req --max-time 20; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "timeout: the server lets go after --hold, no answer" '[ "$code" = 000 ] && [ "$ms" -ge 500 ] && [ "$ms" -lt 10000 ]' "curl $crc HTTP $code after $ms ms"
+
+set_fault "truncate fault" --route /v1/activations --kind truncate --bytes 5
+req; curl_says "truncate" 18 "transfer closed with"
+check "truncate: the first 5 bytes of the body arrived" '[ "$(wc -c < "$T/body")" = 5 ]' "$(wc -c < "$T/body") bytes"
+echo "# truncate: curl exit $crc: $(cat "$T/err")"
+
+set_fault "slow fault" --route /v1/activations --kind slow --rate 200
+t0=$(date +%s%N); req; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "slow: the whole answer, at 200 bytes/s (>= 500 ms)" '[ "$crc" = 0 ] && [ "$code" = 400 ] && [ "$ms" -ge 500 ]' "curl $crc HTTP $code after $ms ms"
+echo "# slow: curl exit $crc, HTTP $code after $ms ms"
+
+set_fault "garbage fault" --route /v1/activations --kind garbage
+req; check "garbage: not HTTP" '[ "$crc" != 0 ] && [ "$code" = 000 ]' "curl $crc HTTP $code"
+curl_says "garbage" 1 "HTTP/0.9"
+echo "# garbage: curl exit $crc: $(cat "$T/err")"
+
+expect "a tls fault without --count is refused" 2 $A admin faults set --route /v1/activations --kind tls
+set_fault "tls fault" --route /v1/activations --kind tls --count 1
+req; curl_says "tls" 35 "alert handshake failure"
+echo "# tls: curl exit $crc: $(cat "$T/err")"
+req; check "tls --count 1: the next handshake works" '[ "$crc" = 0 ]' "curl $crc: $(cat "$T/err")"
+
+set_fault "down fault" --route /v1/activations --kind down --retry-after 2m
+code=$(curl -sS -i --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/body" -w '%{http_code}' -X POST -d '{}' "$URL/v1/activations" 2>"$T/err")
+check "down: 503 CLEARINGHOUSE_DOWN with Retry-After: 120" '[ "$code" = 503 ] && grep -q CLEARINGHOUSE_DOWN "$T/body" && grep -qi "^Retry-After: 120" "$T/body"' "HTTP $code $(cat "$T/body")"
+echo "# down: curl exit 0, HTTP $code, $(grep -i retry-after "$T/body" | tr -d '\r')"
+
+# --- the same through Python's client ---
+set_fault "reset again" --route /v1/activations --kind reset
+python3 - "$ACTSIM_LAB/tls/ca.pem" "$URL" > "$T/py" 2>&1 <<'PY'
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+try:
+    urllib.request.urlopen(urllib.request.Request(sys.argv[2] + "/v1/activations", data=b"{}"), context=ctx, timeout=10)
+    print("answered")
+except ConnectionResetError as e:
+    print("reset", e)
+except Exception as e:
+    print("other", type(e).__name__, e)
+PY
+check "python sees ConnectionResetError" 'grep -q "^reset" "$T/py"' "$(cat "$T/py")"
+
+# --- --count, --after, method ---
+$A admin faults clear >/dev/null
+set_fault "count and after" --route /v1/activations --kind error --after 2 --count 3
+seq_codes=
+for _ in 1 2 3 4 5 6 7; do req; seq_codes="$seq_codes$code "; done
+check "--after 2 --count 3: two through, three hit, then gone" '[ "$seq_codes" = "400 400 503 503 503 400 400 " ]' "$seq_codes"
+run $A --json admin faults list
+json_is "the fault removed itself after its count" 'd["faults"] == []'
+set_fault "method GET only" --route /v1/activations --method GET --kind error
+req; check "a POST is not hit by a GET fault" '[ "$code" = 400 ]' "HTTP $code"
+run $A --json admin faults list
+json_is "list shows seen and fired" 'd["faults"][0]["method"] == "GET" and d["faults"][0]["fired"] == 0 and d["faults"][0]["seen"] == 0'
+set_fault "prefix /v1/*" --route '/v1/*' --kind error --status 500
+api_code=$(curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -o /dev/null -w '%{http_code}' -X POST -d '{}' "$URL/v1/keys/validate")
+check "a prefix covers the routes under it" '[ "$api_code" = 500 ]' "HTTP $api_code"
+expect "admin routes still answer under /v1/*" 0 $A admin faults list
+run $A --json admin faults list
+json_is "fired counts" 'any(f["route"] == "/v1/*" and f["fired"] == 1 for f in d["faults"])'
+expect "clear one route" 0 $A admin faults clear '/v1/*'
+expect "clear a route without a fault" 1 $A admin faults clear /v1/registrations
+stderr_has "says so" "no fault on '/v1/registrations'"
+
+# --- route validation and the admin exemption ---
+expect "a misspelled route is refused" 2 $A admin faults set --route /v1/activation --kind reset
+stderr_has "with the list of routes" "no route '/v1/activation' (routes: /v1/activations, /v1/keys/validate"
+expect "an admin route is refused" 2 $A admin faults set --route /v1/admin/faults --kind reset
+stderr_has "why" "admin routes cannot be faulted"
+expect "an admin prefix is refused" 2 $A admin faults set --route '/v1/admin/*' --kind error
+expect "a parameter of another kind is refused" 2 $A admin faults set --route /v1/activations --kind reset --delay 1s
+expect "a bad duration is refused" 2 $A admin faults set --route /v1/activations --kind latency --delay 5
+expect "an unknown kind is refused" 2 $A admin faults set --route /v1/activations --kind flaky
+run $A --json admin faults set --route /nope --kind reset
+json_is "--json: UNKNOWN_ROUTE" 'd["error"]["code"] == "UNKNOWN_ROUTE"'
+
+# --- metrics and the request log ---
+code=$(curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/metrics" -w '%{http_code}' "$URL/metrics")
+check "metrics: faults by route and kind" 'grep -q "^actsim_faults_injected_total{route=\"/v1/activations\",kind=\"reset\"} 2" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"(handshake)\",kind=\"tls\"} 1" "$T/metrics"' "$(grep fault "$T/metrics")"
+check "metrics: no status=\"0\" rows" '! grep -q "status=\"0\"" "$T/metrics"' "$(grep 'status="0"' "$T/metrics")"
+run $A --json admin requests --limit 1000
+json_is "the request log records each kind" '{r["fault"] for r in d["requests"] if r["fault"]} == {"error","latency","reset","timeout","truncate","slow","garbage","tls","down"}'
+json_is "unfaulted requests: fault null" 'any(r["fault"] is None and r["route"] == "/v1/activations" for r in d["requests"])'
+finish
