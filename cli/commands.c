@@ -347,12 +347,9 @@ static const struct cli_sub_doc admin_subs[] = {
 	  admin_opts },
 	{ "faults",
 	  "set --route PATH --kind KIND [--method M] [--probability P] "
-	  "[--seed N]\n"
-	  "      [--after N] [--count N] [--status N] [--code CODE] "
-	  "[--delay D]\n"
-	  "      [--jitter D] [--hold D] [--bytes N] [--rate BYTES] "
-	  "[--retry-after D]\n"
-	  "      | list | clear [ROUTE]",
+	  "[--seed N] [--after N] [--count N] [--status N] [--code CODE] "
+	  "[--delay D] [--jitter D] [--hold D] [--bytes N] [--rate BYTES] "
+	  "[--retry-after D] | list | clear [ROUTE]",
 	  "inject, list or clear faults on the server's routes "
 	  "(deterministic under the lab seed)",
 	  "actsim admin faults set --route /v1/activations --kind reset "
