@@ -398,11 +398,13 @@ static void run_command(struct run *r, const struct step *st,
 			json_object_get(r->last, "error"), "message"));
 		json_t *code = json_integer(r->last_status);
 
-		snprintf(msg, sizeof msg,
-			 "'%s' failed (exit %d%s%s) and no 'expect exit' "
-			 "follows",
-			 r->command, r->last_status, why ? ": " : "",
-			 why ? why : "");
+		/* A message cut at the buffer's end is still a message. */
+		if (snprintf(msg, sizeof msg,
+			     "'%s' failed (exit %d%s%s) and no 'expect exit' "
+			     "follows",
+			     r->command, r->last_status, why ? ": " : "",
+			     why ? why : "") < 0)
+			msg[0] = '\0';
 		fail(r, st, msg, "exit == 0", code, NULL);
 		json_decref(code);
 		r->stop = true;
