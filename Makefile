@@ -78,9 +78,11 @@ $(BUILD)/libactsim.so: $(LIB_OBJ) $(BUILD)/libactsim.map
 		-Wl,--version-script=$(BUILD)/libactsim.map $(LDFLAGS) -o $@ \
 		$(LIB_OBJ) $(PKG_LIBS)
 
+# --as-needed: libcurl is loaded when a command first talks HTTP
+# (cli/curl_lazy.c), not by every process at start.
 $(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libactsim.a \
-		$(PKG_LIBS) $(FRONT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) \
+		$(BUILD)/libactsim.a $(PKG_LIBS) $(FRONT_LIBS)
 
 $(BUILD)/actsim.pc: Makefile
 	@mkdir -p $(BUILD)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 #include <openssl/crypto.h>
 
 #include "cli.h"

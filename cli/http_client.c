@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "curl_lazy.h"
 #include <jansson.h>
 
 #include "http_client.h"

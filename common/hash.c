@@ -1,40 +1,29 @@
-#include <pthread.h>
 #include <string.h>
 
+/* SHA-256 through OpenSSL's direct functions rather than EVP: the first
+ * EVP fetch sets up OpenSSL's library context (configuration file,
+ * providers, algorithm tables), which costs a short command more than
+ * all its own work (about 1.5 ms of a 3 ms `clock show`). The direct
+ * functions are deprecated in OpenSSL 3 but kept, and compute the same
+ * digest with no set-up and no allocation. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "internal.h"
-
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-/* Fetching an algorithm costs more than hashing 100 bytes, so the one
- * immutable handle is fetched once per process and never freed. */
-static void fetch_sha256(void)
-{
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
 
 actsim_err actsim_hash_tagged(uint8_t out[ACTSIM_HASH_BYTES], const char *tag,
 			      const void *data, size_t len)
 {
-	EVP_MD_CTX *ctx;
-	unsigned int n = 0;
+	SHA256_CTX ctx;
 	int ok;
 
-	pthread_once(&sha256_once, fetch_sha256);
-	if (sha256_md == NULL)
-		return ACTSIM_E_CRYPTO;
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL)
-		return ACTSIM_E_NOMEM;
-	ok = EVP_DigestInit_ex(ctx, sha256_md, NULL) &&
-	     EVP_DigestUpdate(ctx, tag, strlen(tag) + 1) &&
-	     (len == 0 || EVP_DigestUpdate(ctx, data, len)) &&
-	     EVP_DigestFinal_ex(ctx, out, &n);
-	EVP_MD_CTX_free(ctx);
-	return ok && n == ACTSIM_HASH_BYTES ? ACTSIM_OK : ACTSIM_E_CRYPTO;
+	ok = SHA256_Init(&ctx) &&
+	     SHA256_Update(&ctx, tag, strlen(tag) + 1) &&
+	     (len == 0 || SHA256_Update(&ctx, data, len)) &&
+	     SHA256_Final(out, &ctx);
+	OPENSSL_cleanse(&ctx, sizeof ctx);
+	return ok ? ACTSIM_OK : ACTSIM_E_CRYPTO;
 }
 
 void actsim_stream_init(struct actsim_stream *s, const char *tag,

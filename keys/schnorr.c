@@ -49,6 +49,9 @@ actsim_err schnorr_sign(const struct actsim_realm *r,
 	if (!r->has_private || len > SCHNORR_MAX_MSG || sc->hash_bits == 0 ||
 	    sc->hash_bits > 63)
 		return ACTSIM_E_INVALID_ARG;
+	e = realm_tables(r);
+	if (e != ACTSIM_OK)
+		return e;
 	actsim_put_be64(nin, x);
 	memcpy(nin + 8, material, 32);
 	e = actsim_hash_tagged(nonce, sc->nonce_tag, nin, sizeof nin);
@@ -80,10 +83,14 @@ actsim_err schnorr_verify(const struct actsim_realm *r,
 	struct ec_affine R;
 	uint64_t got;
 	uint8_t a[8], b[8];
+	actsim_err e;
 
 	if (len > SCHNORR_MAX_MSG || sc->hash_bits == 0 ||
 	    sc->hash_bits > 63 || s >= r->n64 || (h >> sc->hash_bits) != 0)
 		return ACTSIM_E_BAD_SIGNATURE;
+	e = realm_tables(r);
+	if (e != ACTSIM_OK)
+		return e;
 	/* R' = s*G + h*Y equals the signer's r*G only for a genuine pair. */
 	ec_jac_set_inf(&acc);
 	ec_table_mul_add(&r->f, &acc, &r->tG, s);
