@@ -310,9 +310,10 @@ static actsim_err db_open(struct actsim_lab *lab, const char *name,
 		return e;
 	actsim_lab_set_busy_timeout(lab, lab->busy_ms);
 	sqlite3_extended_result_codes(lab->db, 1);
-	/* Keep the WAL file between processes: creating and deleting it on
-	 * every open and close was a large part of a short command's time. */
-	{
+	/* Keep an existing lab's WAL file between processes: creating and
+	 * deleting it on every open and close was a large part of a short
+	 * command's time. (Not while creating: that database is renamed.) */
+	if (!create) {
 		int persist = 1;
 
 		sqlite3_file_control(lab->db, "main", SQLITE_FCNTL_PERSIST_WAL,
