@@ -78,12 +78,9 @@ char *scenario_narrate(int argc, char **argv, json_t *doc, int status)
 	const char *name = "";
 	const char *err = error_message(doc);
 
-	/* the first word after the subcommand that is not an option */
-	for (int i = 2; i < argc; i++)
-		if (argv[i][0] != '-') {
-			name = argv[i];
-			break;
-		}
+	/* the word after the subcommand, when it is not an option */
+	if (argc > 2 && argv[2][0] != '-')
+		name = argv[2];
 
 	days_phrase(days, sizeof days, doc);
 	if (strcmp(cmd, "clock") == 0 && strcmp(sub, "advance") == 0 &&
@@ -162,8 +159,12 @@ char *scenario_narrate(int argc, char **argv, json_t *doc, int status)
 	} else if (strcmp(cmd, "key") == 0 && strcmp(sub, "gen") == 0) {
 		json_t *k = json_array_get(json_object_get(doc, "keys"), 0);
 
-		snprintf(buf, sizeof buf, "A %s %s %s key: %s.", str(k, "sku"),
-			 str(k, "channel"), str(k, "platform"), str(k, "key"));
+		const char *sku = str(k, "sku");
+
+		snprintf(buf, sizeof buf, "%s %s %s %s key: %s.",
+			 strchr("aeiou", sku[0]) != NULL && sku[0] ? "An" : "A",
+			 sku, str(k, "channel"), str(k, "platform"),
+			 str(k, "key"));
 	} else if (strcmp(cmd, "phone") == 0) {
 		snprintf(buf, sizeof buf,
 			 "By telephone, the operator reads back confirmation "
@@ -173,6 +174,82 @@ char *scenario_narrate(int argc, char **argv, json_t *doc, int status)
 		snprintf(buf, sizeof buf,
 			 "The clearinghouse issues confirmation ID %s.",
 			 str(doc, "confirmation_id"));
+	} else if (strcmp(cmd, "cid") == 0 && strcmp(sub, "verify") == 0) {
+		snprintf(buf, sizeof buf,
+			 "The confirmation ID is %s for the installation ID.",
+			 json_is_true(json_object_get(doc, "valid")) ? "valid" :
+								      "not valid");
+	} else if (strcmp(cmd, "machine") == 0 && strcmp(sub, "iid") == 0) {
+		snprintf(buf, sizeof buf, "%s's installation ID is %s.", name,
+			 str(doc, "installation_id"));
+	} else if (strcmp(cmd, "machine") == 0 && strcmp(sub, "updates") == 0) {
+		json_t *u = json_object_get(doc, "updates");
+
+		snprintf(buf, sizeof buf,
+			 "Windows Update offers %s %zu update%s%s%s.", name,
+			 json_array_size(u), json_array_size(u) == 1 ? "" : "s",
+			 json_array_size(u) > 0 ? ", first " : "",
+			 json_array_size(u) > 0 ?
+				 str(json_array_get(u, 0), "id") :
+				 "");
+	} else if (strcmp(cmd, "machine") == 0 &&
+		   strcmp(sub, "servicing") == 0) {
+		snprintf(buf, sizeof buf,
+			 "%s is serviced: Service Pack %lld, Internet Explorer "
+			 "%s.",
+			 name, json_integer_value(json_object_get(doc, "sp")),
+			 str(doc, "ie"));
+	} else if (strcmp(cmd, "hotfix-scan") == 0) {
+		json_t *h = json_object_get(doc, "hotfixes");
+
+		snprintf(buf, sizeof buf,
+			 "The Hotfix Scan Tool on %s (%s): %zu hotfix%s that "
+			 "may regress; Service Pack 2 %s.",
+			 sub, str(doc, "phase"), json_array_size(h),
+			 json_array_size(h) == 1 ? "" : "es",
+			 json_is_true(json_object_get(doc, "sp2_blocked")) ?
+				 "blocked" :
+				 "not blocked");
+	} else if ((strcmp(cmd, "setup") == 0 || strcmp(cmd, "plan") == 0) &&
+		   json_is_string(json_object_get(doc, "message"))) {
+		snprintf(buf, sizeof buf, "%s: %s",
+			 cmd[0] == 's' ? "R2 Setup" : "The upgrade plan",
+			 str(doc, "message"));
+	} else if (strcmp(cmd, "plan") == 0) {
+		json_t *b = json_array_get(json_object_get(doc, "blockers"), 0);
+
+		if (json_is_string(json_object_get(doc, "consequence")))
+			snprintf(buf, sizeof buf,
+				 "%s is upgraded anyway: %s", sub,
+				 str(doc, "consequence"));
+		else if (json_is_true(json_object_get(doc, "applied")))
+			snprintf(buf, sizeof buf,
+				 "%s is upgraded in %zu steps.", sub,
+				 json_array_size(json_object_get(doc, "steps")));
+		else if (json_is_true(json_object_get(doc, "possible")))
+			snprintf(buf, sizeof buf,
+				 "The upgrade plan for %s has %zu steps.", sub,
+				 json_array_size(json_object_get(doc, "steps")));
+		else
+			snprintf(buf, sizeof buf,
+				 "The upgrade of %s is blocked (%s).", sub,
+				 b != NULL ? str(b, "code") : "?");
+	} else if (strcmp(cmd, "admin") == 0 && (strcmp(sub, "block") == 0 ||
+						 strcmp(sub, "unblock") == 0)) {
+		snprintf(buf, sizeof buf, "The clearinghouse %ss key %s.", sub,
+			 name);
+	} else if (strcmp(cmd, "admin") == 0 &&
+		   strcmp(sub, "activations") == 0) {
+		size_t n = json_array_size(json_object_get(doc, "activations"));
+
+		snprintf(buf, sizeof buf,
+			 "The clearinghouse has %zu activation%s on record.", n,
+			 n == 1 ? "" : "s");
+	} else if (strcmp(cmd, "register") == 0) {
+		snprintf(buf, sizeof buf,
+			 "Product ID %s is registered (registration %lld).",
+			 sub, json_integer_value(
+				      json_object_get(doc, "registration_id")));
 	} else {
 		snprintf(buf, sizeof buf, "actsim %s %s %s: %s", cmd, sub,
 			 name, status == 0 ? "done" : "failed");
