@@ -102,8 +102,9 @@ static bool numeric(const json_t *v)
 }
 
 /* Compares; *why says what went wrong when it is not a plain mismatch. */
+/* lines: ^ and $ also match at line ends (for printed text). */
 static bool compare(const json_t *actual, const char *op, const json_t *want,
-		    const char **why)
+		    bool lines, const char **why)
 {
 	*why = NULL;
 	if (strcmp(op, "~") == 0) {
@@ -115,7 +116,8 @@ static bool compare(const json_t *actual, const char *op, const json_t *want,
 			return false;
 		}
 		if (regcomp(&re, json_string_value(want),
-			    REG_EXTENDED | REG_NOSUB) != 0) {
+			    REG_EXTENDED | REG_NOSUB |
+				    (lines ? REG_NEWLINE : 0)) != 0) {
 			*why = "not a valid regular expression";
 			return false;
 		}
@@ -379,11 +381,13 @@ static void run_command(struct run *r, const struct step *st,
 	/* getopt reorders argv; narration wants the words as written. */
 	memcpy(written, argv, sizeof written);
 	cli_run(&r->ctx, argc, argv, &res);
+	/* Before the document is built: a streamed result prints as text
+	 * only while it is still a stream. */
+	if (r->sc->wants_text)
+		capture_text(r, &res);
 	doc = cli_result_doc(&res);
 	r->last = doc != NULL ? json_incref(doc) : json_object();
 	r->last_status = res.status;
-	if (r->sc->wants_text)
-		capture_text(r, &res);
 	sentence = scenario_narrate(argc, written, r->last, res.status);
 	if (sentence != NULL)
 		narrate(r, sentence);
@@ -482,7 +486,8 @@ static void run_expect(struct run *r, const struct step *st)
 		ok = false;
 		snprintf(msg, sizeof msg, "expected %s: %s", expected, missing);
 	} else {
-		ok = compare(actual, st->op, want, &why);
+		ok = compare(actual, st->op, want,
+			     st->subject >= SUBJECT_STDOUT, &why);
 		got = compact(actual);
 		snprintf(msg, sizeof msg, "expected %s, got %s%s%s%s",
 			 expected, got ? got : "?", why ? " (" : "",

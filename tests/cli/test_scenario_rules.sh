@@ -50,6 +50,8 @@ check "keys[-1] is the last, keys[-3] the first, keys[-4] nothing" 'grep -q "^ok
 stdout_has "a wrong length says what it got" 'message: "expected length(keys) == 4, got 3"'
 
 cat > "$S/text.scn" <<'SCN'
+key gen --sku web --channel retail --platform x86 --count 2
+expect stdout ~ "^[0-9A-Z]{5}(-[0-9A-Z]{5}){4}\n[0-9A-Z]{5}(-[0-9A-Z]{5}){4}\n$"
 clock show
 expect stdout ~ "2026-01-01"
 expect stderr == ""
@@ -61,8 +63,8 @@ expect stderr ~ "ghost'$"
 expect stdout ~ "never printed"
 SCN
 expect "stdout and stderr as a person reads them" 1 $A scenario run "$S/text.scn"
-check "the exact message pinned" 'grep -q "^ok 4 " "$T/out" && grep -q "^ok 1 " "$T/out" && grep -q "^ok 2 " "$T/out"' "$(out)"
-stdout_has "a text that does not match fails" "not ok 7 - $S/text.scn:9: expect stdout ~ \"never printed\""
+check "the exact message pinned; a key list as printed" 'grep -q "^ok 1 " "$T/out" && grep -q "^ok 2 " "$T/out" && grep -q "^ok 3 " "$T/out" && grep -q "^ok 5 " "$T/out" && grep -q "^ok 7 " "$T/out"' "$(out)"
+stdout_has "a text that does not match fails" "not ok 8 - $S/text.scn:11: expect stdout ~ \"never printed\""
 printf 'clock show\nexpect stdout > 3\n' > "$S/text2.scn"
 expect "stdout only with ~ == !=" 2 $A scenario check "$S/text2.scn"
 
