@@ -555,6 +555,38 @@ static void emit_fault(void *arg, const char *route, const char *kind,
 	     route, kind, (unsigned long long)count);
 }
 
+static const char *const event_names[API_N_EVENTS][2] = {
+	[API_EV_CONN_TIMED_OUT] = { "connections_timed_out",
+				    "Connections closed because a request "
+				    "was not complete within --timeout." },
+	[API_EV_ACCEPT_ERROR] = { "accept_errors",
+				  "Failed accepts (descriptors exhausted); "
+				  "the server backs off." },
+	[API_EV_LOG_TRIMMED] = { "request_log_trimmed",
+				 "Request-log rows removed beyond "
+				 "--request-log-max." },
+	[API_EV_LAB_BUSY] = { "lab_busy",
+			      "Writes answered 503 LAB_BUSY: the lab was "
+			      "held by another process." },
+	[API_EV_QUEUE_FULL] = { "write_queue_full",
+				"Writes answered 503 SERVER_BUSY: the write "
+				"queue was full." },
+	[API_EV_WRITE_RETRIED] = { "request_log_retries",
+				   "Request-log batches written again after "
+				   "the lab was busy." },
+	[API_EV_PROTOCOL_ERROR] = { "protocol_errors",
+				    "Requests refused before routing: "
+				    "unknown methods, oversized headers or "
+				    "bodies, malformed requests." },
+};
+
+void api_metrics_event(struct api_metrics *m, enum api_event ev, uint64_t n)
+{
+	pthread_mutex_lock(&m->lock);
+	m->events[ev] += n;
+	pthread_mutex_unlock(&m->lock);
+}
+
 static int h_metrics(struct api_env *env, struct actsim_lab *lab,
 		     const struct api_request *req, json_t *body,
 		     struct api_response *resp, struct api_write *w)
@@ -604,6 +636,11 @@ static int h_metrics(struct api_env *env, struct actsim_lab *lab,
 	emit(&t, "actsim_request_duration_seconds_sum %.6f\n"
 		 "actsim_request_duration_seconds_count %llu\n",
 	     m->latency_sum, (unsigned long long)m->latency_count);
+	for (int i = 0; i < API_N_EVENTS; i++)
+		emit(&t, "# HELP actsim_%s_total %s\n# TYPE actsim_%s_total "
+			 "counter\nactsim_%s_total %llu\n",
+		     event_names[i][0], event_names[i][1], event_names[i][0],
+		     event_names[i][0], (unsigned long long)m->events[i]);
 	pthread_mutex_unlock(&m->lock);
 	if (t.buf == NULL) {
 		api_error(resp, 500, "INTERNAL", "out of memory");

@@ -60,6 +60,18 @@ struct api_write {
 
 #define API_LATENCY_BUCKETS 12
 
+/* What the server did to protect itself, counted in /metrics. */
+enum api_event {
+	API_EV_CONN_TIMED_OUT,   /* a request not complete within --timeout */
+	API_EV_ACCEPT_ERROR,     /* accept() failed (descriptors exhausted) */
+	API_EV_LOG_TRIMMED,      /* request-log rows over --request-log-max */
+	API_EV_LAB_BUSY,         /* writes answered 503 LAB_BUSY */
+	API_EV_QUEUE_FULL,       /* writes answered 503 SERVER_BUSY */
+	API_EV_WRITE_RETRIED,    /* request-log batches retried */
+	API_EV_PROTOCOL_ERROR,   /* requests refused before routing */
+	API_N_EVENTS
+};
+
 /* Counters for /metrics, shared by every worker. */
 struct api_metrics {
 	pthread_mutex_t lock;
@@ -73,7 +85,13 @@ struct api_metrics {
 	uint64_t buckets[API_LATENCY_BUCKETS + 1];
 	double latency_sum;
 	uint64_t latency_count;
+	/* The server's own defences (server.c), by event. */
+	uint64_t events[API_N_EVENTS];
 };
+
+/* Adds one to a defence counter. */
+void api_metrics_event(struct api_metrics *m, enum api_event ev,
+		       uint64_t n);
 
 /* What handlers share. Read-only after start, but for the locked parts. */
 struct api_env {

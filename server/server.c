@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +41,12 @@
 #define SERVER_LAB_WAIT_MS 10000
 
 struct worker;
+struct conn;
+
+static void arm_locked(struct worker *w);
+static struct conn *conn_of(struct evhttp_request *req);
+static void request_read(struct evhttp_request *req);
+static void answer_sent(struct conn *c);
 
 /* A request waiting for the writer, or a request-log entry. */
 struct pending {
@@ -66,9 +76,11 @@ struct worker {
 	bool stop_requested;
 	bool stopping;
 	int outstanding;
-	unsigned connections; /* open now */
-	unsigned max_connections;
-	bool paused; /* not accepting: at max_connections */
+	/* Guarded by the server's slot lock: this worker's listener holds
+	 * one of the --max-connections slots (it is enabled) or waits for
+	 * one (disabled; new clients wait in the kernel's queue). */
+	bool armed;
+	struct event *backoff; /* re-enables accepting after an error */
 };
 
 struct server {
@@ -79,6 +91,15 @@ struct server {
 	int fd;
 	int timeout;              /* seconds */
 	unsigned max_connections; /* all workers together */
+	/* Slots: connections open plus listeners armed, never more than
+	 * max_connections, so the cap is exact whatever the threads. */
+	pthread_mutex_t slot_lock;
+	unsigned slots_used;
+	bool closing;
+	/* Rate-limited warnings: one line a second, with a count. */
+	pthread_mutex_t warn_lock;
+	double warn_at;
+	unsigned long warn_suppressed;
 	char url[128];
 	char lab_dir[4096];
 	struct worker workers[MAX_WORKERS];
@@ -90,6 +111,7 @@ struct server {
 	pthread_cond_t qcond;
 	struct pending *qhead, *qtail;
 	bool qstop;
+	bool owns_server_file;
 };
 
 static double now_seconds(void)
@@ -530,6 +552,8 @@ static void finish(struct worker *w, struct evhttp_request *req,
 			 status, fault_name(fault), start);
 		return;
 	}
+	/* Before sending: the connection may be gone after. */
+	answer_sent(conn_of(req));
 	send_response(req, resp);
 	api_response_release(resp);
 	request_done(w, method, route, status, fault_name(fault), start);
@@ -689,6 +713,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		drop_request(req, true); /* never answer without TLS */
 		return;
 	}
+	request_read(req);
 	w->outstanding++;
 	build_request(req, &ar);
 	route = api_route_name(&ar);
@@ -750,6 +775,9 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 	w->done = NULL;
 	stop = w->stop_requested && !w->stopping;
 	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&w->srv->slot_lock);
+	arm_locked(w); /* a connection elsewhere may have freed a slot */
+	pthread_mutex_unlock(&w->srv->slot_lock);
 	while ((p = list) != NULL) {
 		list = p->next;
 		finish(w, p->req, &p->resp, p->method, p->route,
@@ -772,8 +800,92 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 /* ---- connections ---- */
 
-/* The connection count rides on each connection's SSL object: OpenSSL
- * calls conn_closed when the connection (and so its SSL) is freed. */
+/* Prints a warning at most once a second; the ones in between are
+ * counted and the count is given with the next line. */
+static void warn_limited(struct server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn_limited(struct server *s, const char *fmt, ...)
+{
+	double now = now_seconds();
+	unsigned long skipped = 0;
+	bool print = false;
+	char msg[256];
+	va_list ap;
+
+	pthread_mutex_lock(&s->warn_lock);
+	if (now - s->warn_at >= 1.0) {
+		print = true;
+		skipped = s->warn_suppressed;
+		s->warn_suppressed = 0;
+		s->warn_at = now;
+	} else {
+		s->warn_suppressed++;
+	}
+	pthread_mutex_unlock(&s->warn_lock);
+	if (!print)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (skipped > 0)
+		fprintf(stderr, "actsim: %s (and %lu more in the last second)\n",
+			msg, skipped);
+	else
+		fprintf(stderr, "actsim: %s\n", msg);
+}
+
+static struct evconnlistener *listener_of(struct worker *w)
+{
+	return w->bound != NULL ? evhttp_bound_socket_get_listener(w->bound) :
+				  NULL;
+}
+
+/* Takes a slot for this worker's listener if one is free. Called on the
+ * worker's own thread, with the slot lock held. */
+static void arm_locked(struct worker *w)
+{
+	struct server *s = w->srv;
+	struct evconnlistener *l = listener_of(w);
+
+	if (w->armed || l == NULL || w->stopping)
+		return;
+	if (s->slots_used < s->max_connections) {
+		s->slots_used++;
+		w->armed = true;
+		if (!evtimer_pending(w->backoff, NULL))
+			evconnlistener_enable(l);
+	}
+}
+
+/* Gives a slot back and lets a waiting listener have it. */
+static void slot_free(struct worker *w)
+{
+	struct server *s = w->srv;
+
+	pthread_mutex_lock(&s->slot_lock);
+	s->slots_used--;
+	if (!w->armed) {
+		arm_locked(w);
+	} else if (!s->closing) {
+		/* Another worker may be waiting: wake them to try. */
+		for (unsigned i = 0; i < s->nworkers; i++)
+			if (&s->workers[i] != w && !s->workers[i].armed)
+				event_active(s->workers[i].wake, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&s->slot_lock);
+}
+
+/* Each connection's state rides on its SSL object: OpenSSL calls
+ * conn_closed when the connection (and so its SSL) is freed. */
+struct conn {
+	struct worker *w;
+	struct bufferevent *bev;
+	/* A request must be complete within --timeout of its first byte:
+	 * armed by the first byte (or the connection), disarmed once the
+	 * request is read. A client dripping bytes cannot hold it longer. */
+	struct event *deadline;
+};
+
 static int conn_index = -1;
 static int tls_fault_index = -1; /* set: abort this handshake */
 static pthread_once_t conn_index_once = PTHREAD_ONCE_INIT;
@@ -781,21 +893,19 @@ static pthread_once_t conn_index_once = PTHREAD_ONCE_INIT;
 static void conn_closed(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
 			int idx, long argl, void *argp)
 {
-	struct worker *w = ptr;
+	struct conn *c = ptr;
 
 	(void)parent;
 	(void)ad;
 	(void)idx;
 	(void)argl;
 	(void)argp;
-	if (w == NULL)
+	if (c == NULL)
 		return;
-	w->connections--;
-	if (w->paused && w->connections < w->max_connections &&
-	    w->bound != NULL) {
-		evconnlistener_enable(evhttp_bound_socket_get_listener(w->bound));
-		w->paused = false;
-	}
+	if (c->deadline != NULL)
+		event_free(c->deadline);
+	slot_free(c->w);
+	free(c);
 }
 
 static void conn_index_init(void)
@@ -814,37 +924,142 @@ static int on_client_hello(SSL *ssl, int *al, void *arg)
 	return SSL_CLIENT_HELLO_ERROR;
 }
 
-/* Each accepted connection: TLS, counted; at the cap the worker stops
- * accepting (new clients wait in the kernel's queue) until one closes. */
+static struct conn *conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *ec = evhttp_request_get_connection(req);
+	struct bufferevent *bev = ec ? evhttp_connection_get_bufferevent(ec) :
+				       NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
+}
+
+static void arm_deadline(struct conn *c)
+{
+	struct timeval tv = { c->w->srv->timeout, 0 };
+
+	if (!evtimer_pending(c->deadline, NULL))
+		evtimer_add(c->deadline, &tv);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	evutil_socket_t sock = bufferevent_getfd(c->bev);
+
+	(void)fd;
+	(void)what;
+	api_metrics_event(&c->w->srv->env.metrics, API_EV_CONN_TIMED_OUT, 1);
+	/* libevent sees the end of the stream and frees the connection. */
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+}
+
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+		     void *arg)
+{
+	(void)buf;
+	if (info->n_added > 0)
+		arm_deadline(arg);
+}
+
+/* The request is read: no deadline while it is answered. */
+static void request_read(struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	if (c != NULL)
+		evtimer_del(c->deadline);
+}
+
+/* After an answer: bytes of a next request already read start its
+ * clock. */
+static void answer_sent(struct conn *c)
+{
+	if (c != NULL && evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		arm_deadline(c);
+}
+
+/* Each accepted connection: TLS, with its deadline. It took this worker's
+ * slot; the worker takes another for its listener if one is free, else
+ * stops accepting until a connection closes. */
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
 {
 	struct worker *w = arg;
-	SSL *ssl = SSL_new(w->srv->ssl);
-	struct bufferevent *bev;
+	struct server *s = w->srv;
+	SSL *ssl = SSL_new(s->ssl);
+	struct conn *c = calloc(1, sizeof *c);
+	struct bufferevent *bev = NULL;
+	struct evconnlistener *l = listener_of(w);
 	struct fault f;
 
-	if (ssl == NULL)
-		return NULL; /* libevent falls back to plain: on_request drops it */
-	SSL_set_ex_data(ssl, conn_index, w);
+	pthread_mutex_lock(&s->slot_lock);
+	if (w->armed)
+		w->armed = false; /* the listener's slot is the connection's */
+	else
+		s->slots_used++;  /* accepted while disarming: counted */
+	if (l != NULL)
+		evconnlistener_disable(l);
+	arm_locked(w);
+	pthread_mutex_unlock(&s->slot_lock);
+	if (ssl == NULL || c == NULL)
+		goto fail;
+	c->w = w;
+	c->deadline = evtimer_new(base, on_deadline, c);
+	if (c->deadline == NULL)
+		goto fail;
 	/* tls faults act before any request, so they count connections. */
-	if (fault_table_pick(&w->srv->env.faults, NULL, "", false, &f)) {
+	if (fault_table_pick(&s->env.faults, NULL, "", false, &f)) {
 		SSL_set_ex_data(ssl, tls_fault_index, ssl);
-		log_request(w->srv, "TLS", "(handshake)", 0, "tls", 0);
-	}
-	if (++w->connections >= w->max_connections && w->bound != NULL) {
-		evconnlistener_disable(
-			evhttp_bound_socket_get_listener(w->bound));
-		w->paused = true;
+		log_request(s, "TLS", "(handshake)", 0, "tls", 0);
 	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 					     BUFFEREVENT_SSL_ACCEPTING,
 					     BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
-	}
+	if (bev == NULL)
+		goto fail;
+	c->bev = bev;
+	SSL_set_ex_data(ssl, conn_index, c);
+	evbuffer_add_cb(bufferevent_get_input(bev), on_input, c);
+	arm_deadline(c); /* the handshake counts too */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
+fail:
+	if (c != NULL && c->deadline != NULL)
+		event_free(c->deadline);
+	free(c);
+	SSL_free(ssl);
+	slot_free(w);
+	return NULL; /* libevent falls back to plain: on_request drops it */
+}
+
+static void on_backoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct evconnlistener *l = listener_of(w);
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->srv->slot_lock);
+	if (w->armed && l != NULL)
+		evconnlistener_enable(l);
+	pthread_mutex_unlock(&w->srv->slot_lock);
+}
+
+/* accept() failed: out of descriptors, most likely. Spinning on a
+ * listening socket that stays readable would burn a core and fill the
+ * log, so the worker stops accepting for a moment. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct worker *w = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 0, 250000 };
+
+	evconnlistener_disable(l);
+	evtimer_add(w->backoff, &tv);
+	api_metrics_event(&w->srv->env.metrics, API_EV_ACCEPT_ERROR, 1);
+	warn_limited(w->srv, "cannot accept a connection: %s",
+		     evutil_socket_error_to_string(err));
 }
 
 static void *worker_main(void *arg)
@@ -861,12 +1076,8 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 	int fd;
 
 	w->srv = s;
-	/* The cap shared out, the first workers taking the remainder; at
-	 * least one each. */
-	w->max_connections = s->max_connections / n +
-			     (i < s->max_connections % n ? 1u : 0u);
-	if (w->max_connections == 0)
-		w->max_connections = 1;
+	(void)i;
+	(void)n;
 	pthread_mutex_init(&w->lock, NULL);
 	if (actsim_lab_open(&w->lab, s->lab_dir, true) != ACTSIM_OK) {
 		snprintf(err, cap, "%s", actsim_lab_errmsg(w->lab));
@@ -876,7 +1087,8 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 	w->base = event_base_new();
 	w->http = w->base ? evhttp_new(w->base) : NULL;
 	w->wake = w->base ? event_new(w->base, -1, 0, on_wake, w) : NULL;
-	if (w->http == NULL || w->wake == NULL) {
+	w->backoff = w->base ? evtimer_new(w->base, on_backoff, w) : NULL;
+	if (w->http == NULL || w->wake == NULL || w->backoff == NULL) {
 		snprintf(err, cap, "cannot set up the event loop");
 		return -1;
 	}
@@ -903,6 +1115,15 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 		snprintf(err, cap, "cannot accept on the listening socket");
 		return -1;
 	}
+	evconnlistener_set_error_cb(listener_of(w), on_accept_error);
+	pthread_mutex_lock(&s->slot_lock);
+	if (s->slots_used < s->max_connections) {
+		s->slots_used++;
+		w->armed = true;
+	} else {
+		evconnlistener_disable(listener_of(w));
+	}
+	pthread_mutex_unlock(&s->slot_lock);
 	return 0;
 }
 
@@ -988,26 +1209,130 @@ static int open_listener(struct server *s, const char *spec, char *err,
 	return 0;
 }
 
-/* DIR/server.json tells `machine activate --online` where to go. */
-static void write_server_file(const struct server *s)
+/* DIR/server.json tells `machine activate --online` where to go, and
+ * another server that this lab has one. Claimed and removed holding the
+ * lab directory's lock, so two servers starting at once cannot both take
+ * it. */
+static int lock_lab_dir(const struct server *s)
 {
-	char path[4200];
-	FILE *f;
+	int dfd = open(s->lab_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
-	f = fopen(path, "w");
-	if (f == NULL)
-		return;
-	fprintf(f, "{\"url\": \"%s\", \"pid\": %ld}\n", s->url, (long)getpid());
-	fclose(f);
+	if (dfd < 0)
+		return -1;
+	while (flock(dfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(dfd);
+			return -1;
+		}
+	}
+	return dfd;
 }
 
-static void remove_server_file(const struct server *s)
+/* The pid recorded in DIR/server.json, 0 if none can be read. */
+static long server_file_pid(const char *path, char *url, size_t cap)
 {
-	char path[4200];
+	json_t *doc = json_load_file(path, 0, NULL);
+	json_t *pid = json_object_get(doc, "pid");
+	const char *u = json_string_value(json_object_get(doc, "url"));
+	long v = json_is_integer(pid) ? (long)json_integer_value(pid) : 0;
 
+	snprintf(url, cap, "%s", u != NULL ? u : "?");
+	json_decref(doc);
+	return v;
+}
+
+/* A process that exists and is not a zombie (a killed server whose parent
+ * has not reaped it yet is gone for our purposes). */
+static bool process_alive(long pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		return false;
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return true;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p == NULL || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X');
+}
+
+static int claim_server_file(struct server *s, char *err, size_t cap)
+{
+	char path[4200], tmp[4200], url[256];
+	int dfd = lock_lab_dir(s), fd, rc = -1;
+	long pid;
+	FILE *f;
+
+	if (dfd < 0) {
+		snprintf(err, cap, "cannot lock lab '%s': %s", s->lab_dir,
+			 strerror(errno));
+		return -1;
+	}
 	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
-	unlink(path);
+	pid = server_file_pid(path, url, sizeof url);
+	if (pid > 0 && pid != (long)getpid() && process_alive(pid)) {
+		snprintf(err, cap,
+			 "lab '%s' already has a server: pid %ld at %s (stop "
+			 "it first, or use another lab)",
+			 s->lab_dir, pid, url);
+		goto out;
+	}
+	/* Absent, or left by a process that is gone: (re)placed whole. */
+	snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", s->lab_dir);
+	fd = mkstemp(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		snprintf(err, cap, "cannot write '%s': %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	fprintf(f, "{\"url\": \"%s\", \"pid\": %ld}\n", s->url,
+		(long)getpid());
+	/* Readable by the lab's clients whatever the umask. */
+	if (fchmod(fd, 0644) != 0 || fflush(f) != 0 || fsync(fd) != 0 ||
+	    ferror(f)) {
+		snprintf(err, cap, "cannot write '%s': %s", path,
+			 strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, cap, "cannot write '%s': %s", path,
+			 strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	s->owns_server_file = true;
+	rc = 0;
+out:
+	close(dfd);
+	return rc;
+}
+
+/* Removes DIR/server.json if it is still this server's. */
+static void remove_server_file(struct server *s)
+{
+	char path[4200], url[256];
+	int dfd;
+
+	if (!s->owns_server_file)
+		return;
+	dfd = lock_lab_dir(s);
+	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
+	if (server_file_pid(path, url, sizeof url) == (long)getpid())
+		unlink(path);
+	s->owns_server_file = false;
+	if (dfd >= 0)
+		close(dfd);
 }
 
 const char *server_url(const struct server *s)
@@ -1017,6 +1342,10 @@ const char *server_url(const struct server *s)
 
 static void server_free(struct server *s)
 {
+	/* Connections freed below give their slots back: nobody to wake. */
+	pthread_mutex_lock(&s->slot_lock);
+	s->closing = true;
+	pthread_mutex_unlock(&s->slot_lock);
 	for (unsigned i = 0; i < s->nworkers; i++) {
 		struct worker *w = &s->workers[i];
 		struct pending *p;
@@ -1028,6 +1357,8 @@ static void server_free(struct server *s)
 		}
 		if (w->wake)
 			event_free(w->wake);
+		if (w->backoff)
+			event_free(w->backoff);
 		if (w->http)
 			evhttp_free(w->http);
 		if (w->base)
@@ -1044,7 +1375,41 @@ static void server_free(struct server *s)
 	actsim_catalog_free(s->cat);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qcond);
+	pthread_mutex_destroy(&s->slot_lock);
+	pthread_mutex_destroy(&s->warn_lock);
 	free(s);
+}
+
+/* Each connection needs a descriptor: the cap must fit under the
+ * process's limit (ulimit -n), with room for what the server itself keeps
+ * open (the lab database per worker, event loops, the listener). Says so
+ * when it lowers the cap. */
+static void fit_descriptor_limit(struct server *s, unsigned threads)
+{
+	struct rlimit rl;
+	rlim_t reserve = 64 + (rlim_t)threads * 12, room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 65536) {
+		/* Raise the soft limit as far as allowed first. */
+		struct rlimit want = rl;
+
+		want.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	room = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 1;
+	if (room < 1)
+		room = 1;
+	if ((rlim_t)s->max_connections > room) {
+		fprintf(stderr,
+			"actsim: --max-connections lowered from %u to %lu: "
+			"the descriptor limit (ulimit -n) is %lu\n",
+			s->max_connections, (unsigned long)room,
+			(unsigned long)rl.rlim_cur);
+		s->max_connections = (unsigned)room;
+	}
 }
 
 struct server *server_start(const struct server_opts *o, char *err,
@@ -1065,11 +1430,14 @@ struct server *server_start(const struct server_opts *o, char *err,
 	s->fd = -1;
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qcond, NULL);
+	pthread_mutex_init(&s->slot_lock, NULL);
+	pthread_mutex_init(&s->warn_lock, NULL);
 	snprintf(s->lab_dir, sizeof s->lab_dir, "%s", o->lab_dir);
 	if (threads > MAX_WORKERS)
 		threads = MAX_WORKERS;
 	s->timeout = o->timeout ? (int)o->timeout : 30;
 	s->max_connections = o->max_connections ? o->max_connections : 1024;
+	fit_descriptor_limit(s, threads);
 	pthread_once(&conn_index_once, conn_index_init);
 	evthread_use_pthreads();
 	signal(SIGPIPE, SIG_IGN);
@@ -1108,6 +1476,8 @@ struct server *server_start(const struct server_opts *o, char *err,
 	    open_listener(s, o->listen ? o->listen : "127.0.0.1:8443", err,
 			  cap, status) != 0)
 		goto fail;
+	if (claim_server_file(s, err, cap) != 0)
+		goto fail;
 	for (unsigned i = 0; i < threads; i++) {
 		if (worker_init(s, &s->workers[i], i, threads, err, cap) != 0) {
 			s->nworkers = i + 1;
@@ -1128,7 +1498,6 @@ struct server *server_start(const struct server_opts *o, char *err,
 			server_stop(s);
 			return NULL;
 		}
-	write_server_file(s);
 	*status = 0;
 	return s;
 fail:
@@ -1139,6 +1508,7 @@ fail:
 		pthread_mutex_unlock(&s->qlock);
 		pthread_join(s->writer, NULL);
 	}
+	remove_server_file(s);
 	server_free(s);
 	return NULL;
 }

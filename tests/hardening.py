@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""The clearinghouse against hostile clients and a busy lab: one server
+per lab, an exact connection cap, clients that drip a request, running out
+of descriptors, a lab held by a CLI command, a request-log flood, and
+answers that are always JSON.
+
+usage: hardening.py ACTSIM WORKDIR"""
+import json
+import os
+import resource
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+from taplib import finish, report, run_cli
+
+actsim, work = sys.argv[1], sys.argv[2]
+lab = os.path.join(work, "lab")
+env = dict(os.environ, ACTSIM_LAB=lab)
+subprocess.run([actsim, "lab", "init", "--seed", "12"], env=env, check=True,
+               capture_output=True)
+token = open(os.path.join(lab, "admin-token")).read().strip()
+servers = []
+
+
+def start(*args, preexec=None, umask=None):
+    def pre():
+        if umask is not None:
+            os.umask(umask)
+        if preexec is not None:
+            preexec()
+    srv = subprocess.Popen([actsim, "server", "--listen", "127.0.0.1:0"] +
+                           list(args), env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True,
+                           preexec_fn=pre)
+    servers.append(srv)
+    line = srv.stdout.readline().strip()
+    if not line.startswith("listening on "):
+        srv.wait(timeout=30)
+        return srv, None, None
+    url = line.split(" ")[-1]
+    return srv, url, int(url.rsplit(":", 1)[1])
+
+
+def stop(srv):
+    srv.terminate()
+    out, err = srv.communicate(timeout=60)
+    return srv.returncode, err
+
+
+def tls_connect(port, timeout=5.0):
+    # The lab's CA exists once a server has started.
+    ctx = ssl.create_default_context(cafile=os.path.join(lab, "tls",
+                                                         "ca.pem"))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def get(port, path="/healthz", timeout=5.0):
+    s = tls_connect(port, timeout)
+    try:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   % path).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return int(data.split(b" ", 2)[1])
+    finally:
+        s.close()
+
+
+def cpu_seconds(pid):
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# --- one server per lab --------------------------------------------------
+srv, url, port = start("--threads", "1", umask=0o077)
+info = os.path.join(lab, "server.json")
+mode = os.stat(info).st_mode & 0o777
+report(mode == 0o644, "server.json is 0644 under umask 077",
+       "mode %o" % mode)
+second, url2, _ = start("--threads", "1")
+if url2 is not None:
+    second.terminate()
+_, err2 = second.communicate(timeout=60)
+report(second.returncode == 3 and str(srv.pid) in err2 and url in err2,
+       "a second server on the lab refuses (exit 3, naming pid and URL)",
+       "exit %s: %s" % (second.returncode, err2.strip()))
+report(json.load(open(info))["pid"] == srv.pid,
+       "and leaves the running one's server.json", open(info).read())
+srv.kill()
+srv.wait()
+srv, url, port = start("--threads", "1")
+report(url is not None and json.load(open(info))["pid"] == srv.pid,
+       "a stale server.json (its process killed) is replaced",
+       "url %s" % url)
+rc, err = stop(srv)
+report(rc == 0 and not os.path.exists(info),
+       "stopping removes it", "exit %d, exists %s" % (rc, os.path.exists(info)))
+
+# --- --max-connections is exact whatever --threads ------------------------
+srv, url, port = start("--threads", "4", "--max-connections", "1",
+                       "--timeout", "30")
+first = tls_connect(port)
+waiting = []
+served = 0
+for _ in range(3):
+    try:
+        waiting.append(tls_connect(port, timeout=1.0))
+        served += 1
+    except (socket.timeout, ssl.SSLError, OSError):
+        pass
+report(served == 0, "--max-connections 1 --threads 4: a second client "
+       "waits while one is connected", "%d more served" % served)
+first.close()
+t = time.monotonic()
+try:
+    status = get(port, timeout=5.0)
+except OSError as e:
+    status = str(e)
+secs = time.monotonic() - t
+report(status == 200 and secs < 1.0,
+       "at the cap, a new client is served within a second of a slot "
+       "freeing (%.2f s)" % secs, "status %s after %.2f s" % (status, secs))
+stop(srv)
+
+# --- clients that drip a request ------------------------------------------
+TIMEOUT = 2
+srv, url, port = start("--threads", "1", "--max-connections", "6",
+                       "--timeout", str(TIMEOUT))
+request = (b"POST /v1/activations HTTP/1.1\r\nHost: x\r\n"
+           b"Content-Type: application/json\r\nContent-Length: 64\r\n\r\n" +
+           b"{" + b" " * 62 + b"}")
+drips = []
+for _ in range(5):
+    s = tls_connect(port)
+    s.settimeout(0.0)
+    drips.append([s, time.monotonic(), None, 0])
+end = time.monotonic() + 4 * TIMEOUT + 4
+while time.monotonic() < end and any(d[2] is None for d in drips):
+    for d in drips:
+        if d[2] is not None:
+            continue
+        try:
+            if d[3] < len(request):
+                d[0].send(request[d[3]:d[3] + 1])
+                d[3] += 1
+            if d[0].recv(1) == b"":
+                d[2] = time.monotonic() - d[1]
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        except OSError:
+            d[2] = time.monotonic() - d[1]
+    time.sleep(0.25)
+lasted = [d[2] for d in drips]
+report(all(x is not None and x < TIMEOUT + 1.5 for x in lasted),
+       "5 clients dripping a request a byte every 0.25 s are closed "
+       "within --timeout %d s of their first byte (%s s)"
+       % (TIMEOUT, ", ".join("%.1f" % x if x else "open" for x in lasted)),
+       "lasted %s" % lasted)
+for d in drips:
+    d[0].close()
+drips = [tls_connect(port) for _ in range(6)]  # the whole cap
+for s in drips:
+    s.settimeout(0.0)
+t = time.monotonic()
+status = None
+while time.monotonic() - t < TIMEOUT + 3 and status != 200:
+    for s in drips:
+        try:
+            s.send(b"G")
+        except (ssl.SSLWantWriteError, ssl.SSLWantReadError, OSError):
+            pass
+    try:
+        status = get(port, timeout=0.5)
+    except OSError:
+        time.sleep(0.2)
+secs = time.monotonic() - t
+report(status == 200 and secs < TIMEOUT + 1.5,
+       "with the cap taken by drippers a new client is served after "
+       "%.1f s (--timeout %d)" % (secs, TIMEOUT),
+       "status %s after %.1f s" % (status, secs))
+for s in drips:
+    s.close()
+metrics = subprocess.run(["curl", "-s", "--cacert",
+                          os.path.join(lab, "tls", "ca.pem"),
+                          url + "/metrics"], capture_output=True,
+                         text=True).stdout
+timed_out = [l for l in metrics.splitlines()
+             if l.startswith("actsim_connections_timed_out_total ")]
+report(timed_out and int(timed_out[0].split()[1]) >= 11,
+       "counted in /metrics (%s)" % (timed_out[0] if timed_out else "-"),
+       metrics[-500:])
+stop(srv)
+
+# --- descriptors: a cap above ulimit -n -----------------------------------
+def low_fd_limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+
+srv, url, port = start("--threads", "2", "--max-connections", "1024",
+                       "--timeout", "30", preexec=low_fd_limit)
+time.sleep(0.2)
+idle = []
+for _ in range(300):
+    try:
+        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+    except OSError:
+        break
+time.sleep(0.5)
+c0 = cpu_seconds(srv.pid)
+time.sleep(3)
+cpu = cpu_seconds(srv.pid) - c0
+for s in idle:
+    s.close()
+t = time.monotonic()
+try:
+    status = get(port, timeout=10)
+except OSError as e:
+    status = str(e)
+secs = time.monotonic() - t
+rc, err = stop(srv)
+report("lowered from 1024" in err and "ulimit -n" in err,
+       "--max-connections above ulimit -n is lowered, and says so",
+       err[:300])
+report(cpu < 0.5, "%d idle connections over the limit: %.2f s of CPU in "
+       "3 s" % (len(idle), cpu), "cpu %.2f s" % cpu)
+report(len(err) < 4096, "stderr stays short (%d bytes)" % len(err),
+       err[:500])
+report(status == 200, "then a client is served (%.2f s)" % secs,
+       "status %s" % status)
+
+finish()
