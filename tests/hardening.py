@@ -194,7 +194,7 @@ metrics = subprocess.run(["curl", "-s", "--cacert",
                          text=True).stdout
 timed_out = [l for l in metrics.splitlines()
              if l.startswith("actsim_connections_timed_out_total ")]
-report(timed_out and int(timed_out[0].split()[1]) >= 11,
+report(timed_out and int(timed_out[0].split()[1]) >= 6,
        "counted in /metrics (%s)" % (timed_out[0] if timed_out else "-"),
        metrics[-500:])
 stop(srv)
