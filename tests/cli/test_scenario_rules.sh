@@ -287,5 +287,25 @@ for i in 1 2; do
 done
 check "two runs: identical TAP" 'cmp -s "$T/same1.tap" "$T/same2.tap"' "$(diff "$T/same1.tap" "$T/same2.tap" | head -5)"
 check "two runs: identical JUnit apart from times" 'cmp -s "$T/same1.xml" "$T/same2.xml"' "$(diff "$T/same1.xml" "$T/same2.xml" | head -5)"
+# a fault with a probability: which requests fail depends on the seeds
+cat > "$S/prob.scn" <<'SCN'
+lab init --seed 7
+server start
+admin faults set --route /v1/activations --kind error --status 503 --probability 0.5
+for M in a b c d e f g h
+key gen --sku standard --channel retail --platform x86
+set K = keys[0].key
+machine create ${M} --key ${K} --hw hw.json
+machine activate ${M} --online
+expect exit == 0
+end
+SCN
+for i in 1 2; do
+	$A scenario run "$S/prob.scn" > "$T/prob$i.tap"
+	$A scenario run --format junit "$S/prob.scn" | sed 's/ time="[^"]*"//g; s/ timestamp="[^"]*"//g' > "$T/prob$i.xml"
+done
+check "a probabilistic fault hits some activations and spares others" 'grep -q "^not ok" "$T/prob1.tap" && grep -q "^ok" "$T/prob1.tap"' "$(cat "$T/prob1.tap")"
+check "two runs with it: identical TAP" 'cmp -s "$T/prob1.tap" "$T/prob2.tap"' "$(diff "$T/prob1.tap" "$T/prob2.tap" | head -5)"
+check "two runs with it: identical JUnit apart from times" 'cmp -s "$T/prob1.xml" "$T/prob2.xml"' "$(diff "$T/prob1.xml" "$T/prob2.xml" | head -5)"
 
 finish
