@@ -10,7 +10,7 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 VERSION = 0.1.0
 
-PKGS = openssl gmp sqlite3 jansson
+PKGS = openssl gmp sqlite3 jansson libpq
 WARN = -std=c11 -Wall -Wextra -Wpedantic -Wconversion -Wshadow \
        -Wstrict-prototypes -Wvla -Wwrite-strings
 ifeq ($(CI),true)
@@ -90,7 +90,7 @@ $(BUILD)/actsim.pc: Makefile
 		'includedir=$${prefix}/include' '' 'Name: actsim' \
 		'Description: product-key and activation simulator library' \
 		'Version: $(VERSION)' 'Requires: jansson' \
-		'Requires.private: openssl gmp sqlite3' \
+		'Requires.private: openssl gmp sqlite3 libpq' \
 		'Libs: -L$${libdir} -lactsim' \
 		'Libs.private: -lpthread' 'Cflags: -I$${includedir}' > $@
 

@@ -43,6 +43,10 @@ struct cli_ctx {
 	const char *output_dir;
 };
 
+/* $ACTSIM_DATABASE when set and not empty: the PostgreSQL URI new labs
+ * use when `--database` is not given. NULL: SQLite. */
+const char *cli_default_database(void);
+
 typedef void (*cli_text_fn)(const json_t *doc, FILE *out);
 
 /* A large result (a million keys) is not held as a jansson document: the

@@ -24,6 +24,7 @@ static int lab_init(struct cli_ctx *ctx, int argc, char **argv,
 		{ "seed", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "catalog", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct actsim_lab_init_opts o;
@@ -52,11 +53,16 @@ static int lab_init(struct cli_ctx *ctx, int argc, char **argv,
 		case 'c':
 			o.catalog_path = optarg;
 			break;
+		case 'd':
+			o.database = optarg;
+			break;
 		default:
 			return cli_usage(res, "lab", "lab init: unknown option "
 						     "'%s'", argv[optind - 1]);
 		}
 	}
+	if (o.database == NULL)
+		o.database = cli_default_database();
 	if (optind != argc)
 		return cli_usage(res, "lab", "lab init: unexpected argument "
 					     "'%s'", argv[optind]);

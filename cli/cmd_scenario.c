@@ -106,13 +106,14 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep-lab", required_argument, NULL, 'k' },
+		{ "database", required_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct report_format *format = report_format_find("tap");
-	const char *out_path = NULL, *keep = NULL;
+	const char *out_path = NULL, *keep = NULL, *database = NULL;
 	struct scenario *all = NULL;
 	struct scenario_job *list = NULL;
 	char (*errs)[1024] = NULL;
@@ -144,6 +145,9 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 			break;
 		case 'k':
 			keep = optarg;
+			break;
+		case 'd':
+			database = optarg;
 			break;
 		case 'F':
 			force = true;
@@ -184,6 +188,8 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 	/* Every file parses before anything runs. */
 	for (int i = 0; i < nfiles; i++) {
 		list[i].file = argv[optind + i];
+		list[i].database = database != NULL ? database :
+						      cli_default_database();
 		if (scenario_load(argv[optind + i], &all[i], errs[i],
 				  sizeof errs[i]) != 0) {
 			list[i].parse_error = errs[i];

@@ -66,6 +66,10 @@ static const struct cli_option_doc lab_init_opts[] = {
 	{ "force", NULL, "replace a lab already there (default: refuse)" },
 	{ "catalog", "FILE",
 	  "record this catalog for the lab (default: the built-in one)" },
+	{ "database", "URI",
+	  "keep the records in a new schema of this PostgreSQL database, "
+	  "postgresql://USER@HOST/DB, password from PGPASSWORD or "
+	  "~/.pgpass (default: $ACTSIM_DATABASE, else SQLite in DIR/lab.db)" },
 	END,
 };
 static const struct cli_option_doc lab_export_opts[] = {
@@ -74,7 +78,7 @@ static const struct cli_option_doc lab_export_opts[] = {
 	END,
 };
 static const struct cli_sub_doc lab_subs[] = {
-	{ "init", "[--seed N] [--force] [--catalog FILE]",
+	{ "init", "[--seed N] [--force] [--catalog FILE] [--database URI]",
 	  "create a lab: its realm (own keys and curve) and database",
 	  "actsim lab init --seed 1", lab_init_opts },
 	{ "show", "", "show the lab's fingerprints and counts (no secrets)",
@@ -394,12 +398,16 @@ static const struct cli_option_doc scenario_run_opts[] = {
 	  "keep the scenario's lab in DIR (default: a temporary one, "
 	  "removed)" },
 	{ "force", NULL, "let --keep-lab replace a lab already in DIR" },
+	{ "database", "URI",
+	  "give each lab a new schema in this PostgreSQL database "
+	  "(default: $ACTSIM_DATABASE, else SQLite)" },
 	END,
 };
 static const struct cli_sub_doc scenario_subs[] = {
 	{ "run",
 	  "FILE... [--format tap|junit|json|narrate] [--out FILE] "
-	  "[--jobs N] [--timeout DURATION] [--keep-lab DIR [--force]]",
+	  "[--jobs N] [--timeout DURATION] [--keep-lab DIR [--force]] "
+	  "[--database URI]",
 	  "run scenario files as tests or a narrated demonstration",
 	  "actsim scenario run fixtures/scenarios/grace-retail.scn",
 	  scenario_run_opts },

@@ -138,6 +138,8 @@ const char *cli_code_for(actsim_err e)
 		return "LAB_BUSY";
 	case ACTSIM_E_LAB_DAMAGED:
 		return "LAB_DAMAGED";
+	case ACTSIM_E_DB_UNAVAILABLE:
+		return "DATABASE_UNAVAILABLE";
 	default:
 		return "INTERNAL";
 	}
@@ -219,4 +221,11 @@ void cli_print_fields(const json_t *doc, const char *const *names, size_t n,
 		fprintf(out, "%-16s %s\n", names[i], s != NULL ? s : "-");
 		free(s);
 	}
+}
+
+const char *cli_default_database(void)
+{
+	const char *v = getenv("ACTSIM_DATABASE");
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
 }

@@ -27,6 +27,7 @@ static const char *const messages[ACTSIM_E__COUNT] = {
 	[ACTSIM_E_EXISTS] = "already exists",
 	[ACTSIM_E_LAB_BUSY] = "lab busy",
 	[ACTSIM_E_LAB_DAMAGED] = "lab damaged",
+	[ACTSIM_E_DB_UNAVAILABLE] = "lab database unreachable",
 };
 
 const char *actsim_strerror(actsim_err e)

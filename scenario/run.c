@@ -160,6 +160,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 
 struct run {
 	const struct scenario *sc;
+	const char *database; /* NULL: SQLite */
 	FILE *ev;          /* events to the parent */
 	bool narrating;
 	struct cli_ctx ctx;
@@ -567,6 +568,7 @@ static bool make_lab(struct run *r, const char *dir, char *err, size_t cap)
 	/* The parent has refused a kept lab that was there without
 	 * --force. */
 	o.force = true;
+	o.database = r->database;
 	e = actsim_lab_create(&lab, dir, &o);
 	if (e != ACTSIM_OK)
 		snprintf(err, cap, "%s", actsim_lab_errmsg(lab));
@@ -653,13 +655,14 @@ static void run_steps(struct run *r)
 
 /* The child's work: runs the file in dir and writes its events to fd. */
 static void run_child(const struct scenario *sc, const char *dir,
-		      bool narrating, int fd)
+		      const char *database, bool narrating, int fd)
 {
 	struct run r;
 	char err[1024];
 
 	memset(&r, 0, sizeof r);
 	r.sc = sc;
+	r.database = database;
 	r.narrating = narrating;
 	r.ev = fdopen(fd, "w");
 	r.more = json_array();
@@ -900,7 +903,7 @@ static bool start_job(struct job *j, bool narrating, int64_t timeout_ms)
 			dup2(null, STDOUT_FILENO);
 		}
 		close(fds[0]);
-		run_child(sc, dir, narrating, fds[1]);
+		run_child(sc, dir, j->in->database, narrating, fds[1]);
 		_exit(0);
 	}
 	close(fds[1]);

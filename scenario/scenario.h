@@ -118,6 +118,9 @@ struct scenario_job {
 	const char *file;          /* as given */
 	const char *parse_error;   /* when sc is NULL */
 	const char *keep_dir;      /* or NULL */
+	/* NULL: the lab's records in SQLite; else a PostgreSQL URI in
+	 * which the lab gets a new schema. */
+	const char *database;
 };
 /* Runs the jobs, at most `jobs` at once, and reports them in order.
  * Returns 0 when every point passed, 1 otherwise. */

@@ -42,6 +42,19 @@ void api_error(struct api_response *resp, int status, const char *code,
 	resp->status = status;
 }
 
+void api_db_failure(struct api_response *resp, const struct actsim_lab *lab)
+{
+	if (actsim_lab_errcode(lab) == ACTSIM_E_DB_UNAVAILABLE) {
+		api_error(resp, 503, "DATABASE_UNAVAILABLE",
+			  "%s; nothing was recorded, try again",
+			  actsim_lab_errmsg(lab));
+		resp->retry_after = 1;
+	} else {
+		api_error(resp, 500, "INTERNAL",
+			  "the lab database failed; nothing was recorded");
+	}
+}
+
 static void error_object(struct api_response *resp, int status, json_t *err)
 {
 	json_decref(resp->doc);

@@ -148,6 +148,10 @@ void api_error(struct api_response *resp, int status, const char *code,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 void api_response_release(struct api_response *resp);
+/* The answer when the lab failed under a request: 503
+ * DATABASE_UNAVAILABLE with Retry-After when its database server is
+ * unreachable, else 500 INTERNAL. */
+void api_db_failure(struct api_response *resp, const struct actsim_lab *lab);
 
 /* Counts a finished request for /metrics. */
 void api_metrics_observe(struct api_metrics *m, const char *route, int status,

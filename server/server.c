@@ -61,6 +61,7 @@ struct pending {
 	const char *fault; /* the fault kind injected, or NULL */
 	struct fault hit;  /* requests: the fault that hit, if any */
 	double start;
+	bool failed; /* the transaction that held it did not commit */
 };
 
 struct worker {
@@ -203,9 +204,10 @@ static void deliver(struct pending *p)
 	event_active(w->wake, EV_READ, 0);
 }
 
-static void commit_batch(struct server *s, struct pending *batch)
+/* Runs a batch in one transaction; true when it did not commit. */
+static bool write_batch(struct server *s, struct pending *batch)
 {
-	struct pending *p, *next;
+	struct pending *p;
 	bool failed;
 	int64_t now = 0;
 
@@ -222,11 +224,34 @@ static void commit_batch(struct server *s, struct pending *batch)
 					      p->write.arg, &p->resp) != 0;
 	}
 	/* Nothing is answered before the commit: an acknowledged write is
-	 * on disk (synchronous=FULL). */
+	 * durable (SQLite synchronous=FULL; a PostgreSQL commit). */
 	if (!failed && actsim_lab_commit(s->wlab) != ACTSIM_OK)
 		failed = true;
 	if (failed)
 		actsim_lab_rollback(s->wlab);
+	for (p = batch; p != NULL; p = p->next)
+		p->failed = failed;
+	return failed;
+}
+
+static void commit_batch(struct server *s, struct pending *batch)
+{
+	struct pending *p, *next;
+
+	/* A batch fails as a whole. Unless the database is simply gone,
+	 * retry its requests one per transaction: that confines a failure to
+	 * the request that caused it, and ends a deadlock between two nodes'
+	 * batches (a transaction deciding one key cannot be part of one). */
+	if (write_batch(s, batch) && batch->next != NULL &&
+	    actsim_lab_errcode(s->wlab) != ACTSIM_E_DB_UNAVAILABLE) {
+		for (p = batch; p != NULL; p = next) {
+			next = p->next;
+			p->next = NULL;
+			api_response_release(&p->resp);
+			write_batch(s, p);
+			p->next = next;
+		}
+	}
 	for (p = batch; p != NULL; p = next) {
 		next = p->next;
 		if (p->write.free != NULL)
@@ -236,11 +261,9 @@ static void commit_batch(struct server *s, struct pending *batch)
 			free(p);
 			continue;
 		}
-		if (failed) {
+		if (p->failed) {
 			api_response_release(&p->resp);
-			api_error(&p->resp, 500, "INTERNAL",
-				  "the lab database failed; nothing was "
-				  "recorded");
+			api_db_failure(&p->resp, s->wlab);
 		}
 		deliver(p);
 	}
@@ -618,6 +641,10 @@ static void process(struct worker *w, struct evhttp_request *req,
 			return;
 		}
 	}
+	/* A read that failed because the database is away says so. */
+	if (resp.status == 500 &&
+	    actsim_lab_errcode(w->lab) == ACTSIM_E_DB_UNAVAILABLE)
+		api_db_failure(&resp, w->lab);
 	finish(w, req, &resp, method_name(evhttp_request_get_command(req)),
 	       route, fault, start);
 }

@@ -20,6 +20,7 @@
 #define REALM_PRIVATE "realm-private.json"
 #define REALM_FILE_CAP (64u << 10)
 #define ADMIN_TOKEN "admin-token"
+#define DB_CONFIG "database.json"
 
 /* Version 1 of the lab database. Times are seconds since the epoch on
  * the lab clock; hashes are hex text as shown to users. */
@@ -68,6 +69,7 @@ actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(lab->errmsg, sizeof lab->errmsg, fmt, ap);
 	va_end(ap);
+	lab->errcode = e;
 	return e;
 }
 
@@ -386,7 +388,7 @@ static struct actsim_lab *lab_new(const char *dir)
 static void remove_lab_files(const char *dir)
 {
 	static const char *const names[] = { REALM_PUBLIC, REALM_PRIVATE,
-					     ADMIN_TOKEN, LAB_DB,
+					     ADMIN_TOKEN, DB_CONFIG, LAB_DB,
 					     LAB_DB "-wal", LAB_DB "-shm" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -519,10 +521,72 @@ actsim_err sqlite_open(struct actsim_lab *lab)
 	return ACTSIM_OK;
 }
 
+/* Picks the PostgreSQL backend for a new lab: the URI as given, and a
+ * schema named after the lab's random admin token (hashed), so labs made
+ * from the same seed can share a database. */
+static actsim_err pg_backend_choose(struct actsim_lab *lab,
+				    const struct actsim_lab_init_opts *opts)
+{
+	uint8_t h[ACTSIM_HASH_BYTES];
+	char hex[2 * 8 + 1], name[32];
+	actsim_err e = pg_check_url(lab, opts->database);
+
+	if (e != ACTSIM_OK)
+		return e;
+	e = actsim_hash_tagged(h, "actsim/lab/schema/v1", opts->admin_token,
+			       sizeof opts->admin_token);
+	if (e != ACTSIM_OK)
+		return e;
+	actsim_hex(hex, h, 8);
+	snprintf(name, sizeof name, "actsim_%s", hex);
+	lab->db_url = strdup(opts->database);
+	lab->db_schema = strdup(name);
+	if (lab->db_url == NULL || lab->db_schema == NULL)
+		return ACTSIM_E_NOMEM;
+	lab->be = &lab_backend_pg;
+	return ACTSIM_OK;
+}
+
+/* DIR/database.json's text, or NULL when out of memory. */
+static char *db_config_text(const struct actsim_lab *lab)
+{
+	json_t *doc = json_pack("{s:s,s:s,s:s}", "backend", "postgresql",
+				"url", lab->db_url, "schema", lab->db_schema);
+	char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+
+	json_decref(doc);
+	return text;
+}
+
+static actsim_err read_db_config(struct actsim_lab *lab)
+{
+	char *text = NULL;
+	json_t *doc;
+	const char *url = NULL, *schema = NULL;
+	actsim_err e = read_file(lab, DB_CONFIG, &text);
+
+	if (e != ACTSIM_OK)
+		return e;
+	doc = json_loads(text, 0, NULL);
+	free(text);
+	if (json_unpack(doc, "{s:s,s:s}", "url", &url, "schema", &schema) !=
+	    0) {
+		json_decref(doc);
+		return lab_fail(lab, ACTSIM_E_REALM,
+				"lab '%s': damaged '%s'", lab->dir, DB_CONFIG);
+	}
+	lab->db_url = strdup(url);
+	lab->db_schema = strdup(schema);
+	json_decref(doc);
+	if (lab->db_url == NULL || lab->db_schema == NULL)
+		return ACTSIM_E_NOMEM;
+	return ACTSIM_OK;
+}
+
 static bool lab_present(const char *dir)
 {
 	return exists(dir, REALM_PUBLIC) || exists(dir, LAB_DB) ||
-	       exists(dir, REALM_PRIVATE);
+	       exists(dir, REALM_PRIVATE) || exists(dir, DB_CONFIG);
 }
 
 /* Writes the realm files and the admin token under temporary names, then,
@@ -536,9 +600,9 @@ static actsim_err install_lab(struct actsim_lab *lab, const char *pub,
 			      const char *priv, const char *catalog,
 			      const struct actsim_lab_init_opts *opts)
 {
-	enum { PRIV, PUB, TOKEN, NFILES };
+	enum { PRIV, PUB, TOKEN, DB, NFILES };
 	static const char *const names[NFILES] = { REALM_PRIVATE, REALM_PUBLIC,
-						   ADMIN_TOKEN };
+						   ADMIN_TOKEN, DB_CONFIG };
 	char *tmp[NFILES] = { NULL };
 	char token[2 * ACTSIM_ADMIN_TOKEN_BYTES + 2];
 	actsim_err e;
@@ -572,16 +636,25 @@ static actsim_err install_lab(struct actsim_lab *lab, const char *pub,
 	if (e == ACTSIM_OK)
 		e = write_temp(lab, token, 0600, &tmp[TOKEN]);
 	OPENSSL_cleanse(token, sizeof token);
+	if (e == ACTSIM_OK && lab->db_url != NULL) {
+		char *text = db_config_text(lab);
+
+		e = text != NULL ? write_temp(lab, text, 0600, &tmp[DB]) :
+				   ACTSIM_E_NOMEM;
+		free(text);
+	}
 	if (e != ACTSIM_OK)
 		goto out;
 	if (opts->force)
 		remove_lab_files(lab->dir);
 	for (i = 0; i < NFILES && e == ACTSIM_OK; i++)
-		e = rename_into(lab, &tmp[i], names[i]);
+		if (tmp[i] != NULL)
+			e = rename_into(lab, &tmp[i], names[i]);
 	if (e == ACTSIM_OK)
 		e = lab->be->create(lab, catalog);
-	if (e != ACTSIM_OK && !opts->force) {
-		/* Nothing was there: leave nothing. */
+	if (e != ACTSIM_OK && (!opts->force || lab->db_url != NULL)) {
+		/* Nothing was there, or the lab points to a database schema
+		 * that could not be made: leave nothing. */
 		lab->be->close(lab);
 		remove_lab_files(lab->dir);
 	}
@@ -610,6 +683,11 @@ actsim_err actsim_lab_create(struct actsim_lab **out, const char *dir,
 	if (lab == NULL)
 		return ACTSIM_E_NOMEM;
 	lab->be = &lab_backend_sqlite;
+	if (opts->database != NULL) {
+		e = pg_backend_choose(lab, opts);
+		if (e != ACTSIM_OK)
+			return e;
+	}
 	if (!opts->force && lab_present(dir))
 		return lab_fail(lab, ACTSIM_E_LAB_EXISTS,
 				"lab '%s' already exists (use --force to "
@@ -694,7 +772,14 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 				"cannot open lab '%s': no such directory "
 				"(run 'actsim lab init')",
 				dir);
-	if (!exists(dir, REALM_PUBLIC) || !exists(dir, LAB_DB))
+	if (exists(dir, DB_CONFIG)) {
+		e = read_db_config(lab);
+		if (e != ACTSIM_OK)
+			return e;
+		lab->be = &lab_backend_pg;
+	}
+	if (!exists(dir, REALM_PUBLIC) ||
+	    (lab->db_url == NULL && !exists(dir, LAB_DB)))
 		return lab_fail(lab, ACTSIM_E_NO_LAB,
 				"no lab in '%s' (run 'actsim lab init')", dir);
 	if (with_private) {
@@ -756,6 +841,8 @@ void actsim_lab_close(struct actsim_lab *lab)
 	if (lab->be != NULL)
 		lab->be->close(lab);
 	actsim_realm_free(lab->realm);
+	free(lab->db_url);
+	free(lab->db_schema);
 	free(lab->catalog_path);
 	free(lab->dir);
 	free(lab);
@@ -773,6 +860,11 @@ const char *actsim_lab_errmsg(const struct actsim_lab *lab)
 	if (lab == NULL)
 		return "out of memory";
 	return lab->errmsg[0] != '\0' ? lab->errmsg : "no error";
+}
+
+actsim_err actsim_lab_errcode(const struct actsim_lab *lab)
+{
+	return lab != NULL ? lab->errcode : ACTSIM_E_NOMEM;
 }
 
 const char *actsim_lab_dir(const struct actsim_lab *lab)

@@ -80,6 +80,8 @@ struct lab_backend {
 
 /* The embedded default: DIR/lab.db (store/lab.c, store/records.c). */
 extern const struct lab_backend lab_backend_sqlite;
+/* A schema in a PostgreSQL database (store/pg.c). */
+extern const struct lab_backend lab_backend_pg;
 
 struct actsim_lab {
 	char *dir;
@@ -93,15 +95,25 @@ struct actsim_lab {
 		const char *sql;
 		sqlite3_stmt *st;
 	} stmts[LAB_STMT_CACHE];
+	/* PostgreSQL backend state (store/pg.c): where the records are,
+	 * from DIR/database.json. */
+	char *db_url;
+	char *db_schema;
+	struct pg_state *pg;
 	struct actsim_realm *realm;
 	char *catalog_path; /* NULL: built-in */
 	int busy_ms;        /* sqlite3_busy_timeout, for messages */
 	char errmsg[1024];
+	actsim_err errcode; /* of the last failure */
 };
 
 /* Sets the handle's message and returns e. */
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+
+/* Checks a PostgreSQL URI given to lab init: its form, and that it holds
+ * no password. */
+actsim_err pg_check_url(struct actsim_lab *lab, const char *url);
 
 /* ---- SQLite helpers (store/lab.c) ---- */
 

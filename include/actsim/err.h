@@ -20,7 +20,7 @@ typedef enum actsim_err {
 	ACTSIM_E_IO = 10,             /* file system error */
 	ACTSIM_E_NO_LAB = 11,         /* lab directory missing or not a lab */
 	ACTSIM_E_LAB_EXISTS = 12,     /* lab init over an existing lab */
-	ACTSIM_E_DB = 13,             /* SQLite error */
+	ACTSIM_E_DB = 13,             /* database error */
 	ACTSIM_E_CRYPTO = 14,         /* OpenSSL or GMP failure */
 	ACTSIM_E_TOO_BIG = 15,        /* input over its documented cap */
 	ACTSIM_E_LAB_VERSION = 16,    /* lab from a newer actsim */
@@ -31,6 +31,7 @@ typedef enum actsim_err {
 	ACTSIM_E_EXISTS = 21,         /* a machine of that name exists */
 	ACTSIM_E_LAB_BUSY = 22,       /* another process held the lab too long */
 	ACTSIM_E_LAB_DAMAGED = 23,    /* realm files and database disagree */
+	ACTSIM_E_DB_UNAVAILABLE = 24, /* the lab's database server unreachable */
 	ACTSIM_E__COUNT                /* not an error: number of codes */
 } actsim_err;
 

@@ -7,6 +7,8 @@
  *   DIR/admin-token         bearer token for admin routes (0600)
  *   DIR/lab.db              SQLite, WAL: keys, machines, clock,
  *                           activations, blocks, registrations, requests
+ *   DIR/database.json       instead of lab.db: the PostgreSQL URI and
+ *                           schema holding the same tables (0600)
  *
  * A handle is used by one thread at a time. Functions that fail leave a
  * message on the handle (actsim_lab_errmsg) and change nothing stored. */
@@ -44,6 +46,11 @@ struct actsim_lab_init_opts {
 	uint8_t admin_token[ACTSIM_ADMIN_TOKEN_BYTES]; /* random, by caller */
 	bool force;                      /* replace an existing lab */
 	const char *catalog_path;        /* NULL: the built-in catalog */
+	/* NULL: records in DIR/lab.db (SQLite). Otherwise a PostgreSQL URI
+	 * (postgresql://USER@HOST/DB, no password: libpq finds it in
+	 * PGPASSWORD or ~/.pgpass); the lab gets its own schema there and
+	 * DIR/database.json (0600) says where. */
+	const char *database;
 };
 
 /* Creates a lab in dir (made if missing, with parents). Refuses with
@@ -78,6 +85,11 @@ void actsim_lab_set_busy_timeout(struct actsim_lab *lab, int ms);
 
 /* Detail about the last failure on this handle; never NULL. */
 const char *actsim_lab_errmsg(const struct actsim_lab *lab);
+
+/* The code of the last failure that left a message on this handle;
+ * ACTSIM_E_DB_UNAVAILABLE says the lab's database server could not be
+ * reached (try again later), as opposed to a damaged lab. */
+actsim_err actsim_lab_errcode(const struct actsim_lab *lab);
 
 const char *actsim_lab_dir(const struct actsim_lab *lab);
 const struct actsim_realm *actsim_lab_realm(const struct actsim_lab *lab);
