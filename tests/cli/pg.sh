@@ -9,6 +9,7 @@ PGBIN=$(pg_config --bindir 2>/dev/null)
 PGDIR=
 PGPORT=
 PGURL=
+PG_ON_EXIT=: # more to stop at exit, before the cluster
 
 pg_as() {
 	if [ "$(id -u)" = 0 ]; then
@@ -35,7 +36,7 @@ pg_start() {
 		cat "$PGDIR/initdb.log" >&2
 		return 1
 	}
-	trap 'pg_stop; rm -rf "$T"' EXIT
+	trap '$PG_ON_EXIT; pg_stop; rm -rf "$T"' EXIT
 	pg_up || return 1
 	PGURL="postgresql://actsim@127.0.0.1:$PGPORT/actsim"
 	pg_as "$PGBIN/createdb" -h "$PGDIR" -p "$PGPORT" -U actsim actsim

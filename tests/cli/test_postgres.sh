@@ -7,6 +7,17 @@
 . "$(dirname "$0")/pg.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 SCN=$(cd "$HERE/../../fixtures/scenarios" && pwd)
+DOCS=$(cd "$HERE/../../docs" && pwd)
+HW=$(cd "$HERE/../../fixtures/hardware" && pwd)
+N1= N2= LBP=
+PG_ON_EXIT=stop_all
+stop_all() {
+	for p in $N1 $N2 $LBP; do
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	N1= N2= LBP=
+}
 
 if ! pg_start; then
 	not_ok "a throwaway PostgreSQL cluster starts" "see stderr"
@@ -34,6 +45,60 @@ export PG_CTL_STOP="$(command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && ech
 export PG_CTL_START="$(command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && echo "setpriv --reuid=nobody --regid=nogroup --clear-groups --") $PGBIN/pg_ctl -D $PGDIR/data -l $PGDIR/server.log -w -t 60 -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' start"
 export PG_PSQL="$PGBIN/psql -X -q -A -t -h $PGDIR -p $PGPORT -U actsim -d actsim -c"
 nested "two nodes on one lab" python3 "$HERE/../nodes.py" "$A" "$T/nodes"
+
+# two nodes behind the HAProxy configuration of docs/scaling.md
+L=$T/lb
+$A --lab "$L/one" lab init --seed 5 >/dev/null
+K=$($A --lab "$L/one" key gen --sku enterprise --channel msdn --platform x64)
+$A --lab "$L/one" machine create m1 --key "$K" --hw "$HW/dl380.json" >/dev/null
+IID=$($A --lab "$L/one" machine iid m1)
+# start_node LAB: the node's pid in $NPID, its address in $NADDR
+start_node() {
+	: >"$1.out"
+	$A --lab "$1" server --listen 127.0.0.1:0 --threads 2 >"$1.out" 2>"$1.err" &
+	NPID=$!
+	for _ in $(seq 1 200); do
+		grep -q "listening on" "$1.out" && break
+		sleep 0.05
+	done
+	NADDR=$(sed -n 's|^listening on https://||p' "$1.out")
+}
+start_node "$L/one"
+N1=$NPID A1=$NADDR
+cp -a "$L/one" "$L/two"
+start_node "$L/two"
+N2=$NPID A2=$NADDR
+FRONT=127.0.0.1:$(free_port)
+sed -n '/<!-- haproxy.cfg begin -->/,/<!-- haproxy.cfg end -->/p' "$DOCS/scaling.md" |
+	grep -v '^<!--\|^```' |
+	sed "s/10.0.0.10:8443/$FRONT/; s/10.0.0.11:8443/$A1/; s/10.0.0.12:8443/$A2/" >"$L/haproxy.cfg"
+haproxy -c -f "$L/haproxy.cfg" >"$L/hc.out" 2>&1
+hrc=$?
+check "the documented HAProxy configuration is valid" '[ "$hrc" = 0 ]' "$(cat "$L/hc.out")"
+haproxy -f "$L/haproxy.cfg" -db >"$L/haproxy.log" 2>&1 &
+LBP=$!
+CA="$L/one/tls/ca.pem"
+lb() { curl -s --cacert "$CA" -o "$T/out" -w '%{http_code}' "$@"; }
+for _ in $(seq 1 100); do
+	[ "$(lb "https://$FRONT/healthz")" = 200 ] && break
+	sleep 0.1
+done
+codes=
+for _ in $(seq 1 8); do
+	codes="$codes $(lb -X POST -d "{\"installation_id\":\"$IID\"}" "https://$FRONT/v1/activations")"
+done
+check "8 activations through HAProxy: all 200" '[ "$codes" = " 200 200 200 200 200 200 200 200" ]' "$codes"
+served() { curl -s --cacert "$CA" "https://$1/metrics" | sed -n 's/^actsim_activations_total{result="OK"} //p'; }
+check "both nodes served some" '[ "$(served "$A1")" -gt 0 ] && [ "$(served "$A2")" -gt 0 ]' "node1 $(served "$A1"), node2 $(served "$A2")"
+kill -9 "$N1"
+wait "$N1" 2>/dev/null
+N1=
+codes=
+for _ in $(seq 1 8); do
+	codes="$codes $(lb -X POST -d "{\"installation_id\":\"$IID\"}" "https://$FRONT/v1/activations")"
+done
+check "node 1 killed: HAProxy sends everything to node 2" '[ "$codes" = " 200 200 200 200 200 200 200 200" ]' "$codes $(tail -3 "$L/haproxy.log")"
+stop_all
 unset ACTSIM_DATABASE
 
 # lab init's checks
