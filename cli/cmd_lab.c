@@ -167,6 +167,8 @@ static int lab_show(struct cli_ctx *ctx, int argc, char **argv,
 			"activation_fingerprint", afp, "field_bits", 384,
 			"order_bits", 62, "counts", "keys",
 			(json_int_t)counts.keys);
+		json_object_set_new(res->doc, "backend",
+				    json_string(actsim_lab_backend(lab)));
 		res->text = show_text;
 	}
 	cli_free_catalog(ctx, cat);
@@ -274,12 +276,86 @@ static int lab_export(struct cli_ctx *ctx, int argc, char **argv,
 	return CLI_OK;
 }
 
+static void migrate_text(const json_t *doc, FILE *out)
+{
+	const char *k;
+	json_t *v;
+
+	fprintf(out, "lab '%s' now keeps its records in %s",
+		json_string_value(json_object_get(doc, "lab")),
+		json_string_value(json_object_get(doc, "backend")));
+	if (json_object_get(doc, "schema") != NULL)
+		fprintf(out, " (schema %s)",
+			json_string_value(json_object_get(doc, "schema")));
+	fprintf(out, "\ncopied and checked:");
+	json_object_foreach(json_object_get(doc, "rows"), k, v)
+		fprintf(out, " %s %lld", k, (long long)json_integer_value(v));
+	fprintf(out, "\n");
+}
+
+/* lab migrate --to postgresql://...|sqlite */
+static int lab_migrate(struct cli_ctx *ctx, int argc, char **argv,
+		       struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct actsim_lab_migrate_opts o;
+	struct actsim_lab *lab;
+	json_t *counts = NULL, *rows;
+	const char *to = NULL;
+	actsim_err e;
+	int c, rc;
+
+	memset(&o, 0, sizeof o);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 't')
+			return cli_usage(res, "lab", "lab migrate: unknown "
+						     "option '%s'",
+					 argv[optind - 1]);
+		to = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(res, "lab", "lab migrate: unexpected argument "
+					     "'%s'", argv[optind]);
+	if (to == NULL)
+		return cli_usage(res, "lab", "lab migrate needs --to "
+					     "postgresql://... or --to sqlite");
+	o.to = strcmp(to, "sqlite") == 0 ? NULL : to;
+	if (RAND_bytes(o.nonce, sizeof o.nonce) != 1)
+		return cli_lib_error(res, ACTSIM_E_CRYPTO,
+				     "cannot name the new schema");
+	rc = cli_open_lab(ctx, false, &lab, res);
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_migrate(lab, &o, &counts);
+	if (e != ACTSIM_OK) {
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(lab));
+	} else {
+		rows = json_deep_copy(counts);
+		json_object_del(rows, "backend");
+		json_object_del(rows, "schema");
+		res->doc = json_pack("{s:s,s:O,s:o}", "lab", ctx->lab_dir,
+				     "backend", json_object_get(counts,
+								"backend"),
+				     "rows", rows);
+		if (json_object_get(counts, "schema") != NULL)
+			json_object_set(res->doc, "schema",
+					json_object_get(counts, "schema"));
+		res->text = migrate_text;
+	}
+	json_decref(counts);
+	cli_close_lab(ctx, lab);
+	return rc;
+}
+
 int cmd_lab(struct cli_ctx *ctx, int argc, char **argv,
 	    struct cli_result *res)
 {
 	if (argc < 2)
 		return cli_usage(res, "lab", "lab needs a subcommand: init, "
-					     "show, token or export");
+					     "show, token, export or migrate");
 	if (strcmp(argv[1], "init") == 0)
 		return lab_init(ctx, argc - 1, argv + 1, res);
 	if (strcmp(argv[1], "show") == 0)
@@ -288,5 +364,7 @@ int cmd_lab(struct cli_ctx *ctx, int argc, char **argv,
 		return lab_token(ctx, argc - 1, argv + 1, res);
 	if (strcmp(argv[1], "export") == 0)
 		return lab_export(ctx, argc - 1, argv + 1, res);
+	if (strcmp(argv[1], "migrate") == 0)
+		return lab_migrate(ctx, argc - 1, argv + 1, res);
 	return cli_usage(res, "lab", "unknown lab subcommand '%s'", argv[1]);
 }

@@ -72,6 +72,12 @@ static const struct cli_option_doc lab_init_opts[] = {
 	  "~/.pgpass (default: $ACTSIM_DATABASE, else SQLite in DIR/lab.db)" },
 	END,
 };
+static const struct cli_option_doc lab_migrate_opts[] = {
+	{ "to", "URI|sqlite",
+	  "copy the records into a new schema of this PostgreSQL database, "
+	  "or back to SQLite; required" },
+	END,
+};
 static const struct cli_option_doc lab_export_opts[] = {
 	{ "public", "FILE",
 	  "write the public realm to FILE ('-': stdout); required" },
@@ -88,6 +94,11 @@ static const struct cli_sub_doc lab_subs[] = {
 	{ "export", "--public FILE",
 	  "export the public part of the realm for independent checkers",
 	  "actsim lab export --public realm.json", lab_export_opts },
+	{ "migrate", "--to postgresql://USER@HOST/DB | --to sqlite",
+	  "copy the lab's records to the other backend in one transaction, "
+	  "check the counts, and switch the lab to the copy",
+	  "actsim lab migrate --to postgresql://actsim@db1/actsim",
+	  lab_migrate_opts },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -558,6 +558,28 @@ static char *db_config_text(const struct actsim_lab *lab)
 	return text;
 }
 
+actsim_err lab_write_db_config(struct actsim_lab *lab)
+{
+	char *text = db_config_text(lab), *tmp = NULL;
+	actsim_err e;
+
+	if (text == NULL)
+		return ACTSIM_E_NOMEM;
+	e = write_temp(lab, text, 0600, &tmp);
+	free(text);
+	if (e == ACTSIM_OK)
+		e = rename_into(lab, &tmp, DB_CONFIG);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return e;
+}
+
+char *lab_path(const char *dir, const char *name)
+{
+	return path_join(dir, name);
+}
+
 static actsim_err read_db_config(struct actsim_lab *lab)
 {
 	char *text = NULL;
@@ -865,6 +887,11 @@ const char *actsim_lab_errmsg(const struct actsim_lab *lab)
 actsim_err actsim_lab_errcode(const struct actsim_lab *lab)
 {
 	return lab != NULL ? lab->errcode : ACTSIM_E_NOMEM;
+}
+
+const char *actsim_lab_backend(const struct actsim_lab *lab)
+{
+	return lab->be->name;
 }
 
 const char *actsim_lab_dir(const struct actsim_lab *lab)

@@ -9,7 +9,23 @@
 
 #define LAB_DB "lab.db"
 
-#define LAB_STMT_CACHE 32
+#define LAB_STMT_CACHE 64
+
+/* The tables as lab migrate copies them, in copying order. */
+enum lab_table {
+	LAB_T_META,
+	LAB_T_KEYS,
+	LAB_T_MACHINES,
+	LAB_T_ACTIVATIONS,
+	LAB_T_BLOCKS,
+	LAB_T_REGISTRATIONS,
+	LAB_T_REQUEST_LOG,
+	LAB_T_COUNT
+};
+
+/* One row in transit between backends: every value as text (NULL for
+ * SQL NULL), integers in decimal, bytes in hex. */
+typedef actsim_err (*lab_row_fn)(void *arg, const char *const *values);
 
 /* The operations a storage backend provides. Each takes the handle, keeps
  * its own state there, and reports failures with lab_fail like the public
@@ -76,7 +92,24 @@ struct lab_backend {
 	actsim_err (*request_list)(struct actsim_lab *lab, size_t limit,
 				   json_t **out);
 	actsim_err (*reset)(struct actsim_lab *lab);
+	/* ---- copying a lab to the other backend (store/migrate.c) ---- */
+	/* Calls fn for every row of table t, columns as in lab_columns. */
+	actsim_err (*rows_read)(struct actsim_lab *lab, enum lab_table t,
+				lab_row_fn fn, void *arg);
+	/* Inserts one row as it was read (ids kept; meta rows replace). */
+	actsim_err (*rows_write)(struct actsim_lab *lab, enum lab_table t,
+				 const char *const *values);
+	/* After a table's rows: numbering continues after the copied ids. */
+	actsim_err (*rows_done)(struct actsim_lab *lab, enum lab_table t);
+	actsim_err (*rows_count)(struct actsim_lab *lab, enum lab_table t,
+				 int64_t *n);
+	/* Removes the storage `create` made (after a failed copy). */
+	void (*destroy)(struct actsim_lab *lab);
 };
+
+/* Each table's column types, one letter per column: 'i' integer, 't'
+ * text, 'b' bytes (store/migrate.c). */
+extern const char *const lab_columns[LAB_T_COUNT];
 
 /* The embedded default: DIR/lab.db (store/lab.c, store/records.c). */
 extern const struct lab_backend lab_backend_sqlite;
@@ -110,6 +143,12 @@ struct actsim_lab {
 /* Sets the handle's message and returns e. */
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+
+/* Writes DIR/database.json for the handle's db_url and db_schema,
+ * atomically (store/lab.c). */
+actsim_err lab_write_db_config(struct actsim_lab *lab);
+/* Joins dir and name; NULL when out of memory. */
+char *lab_path(const char *dir, const char *name);
 
 /* Checks a PostgreSQL URI given to lab init: its form, and that it holds
  * no password. */

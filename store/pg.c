@@ -17,7 +17,7 @@
 #include "lab_internal.h"
 #include "../common/internal.h"
 
-#define PG_STMT_CACHE 48
+#define PG_STMT_CACHE 64
 
 struct pg_state {
 	PGconn *conn;
@@ -1007,6 +1007,140 @@ static actsim_err pg_reset(struct actsim_lab *lab)
 		       "cannot reset the lab");
 }
 
+/* ---- copying (lab migrate) ---- */
+
+static const char *const pg_select[LAB_T_COUNT] = {
+	[LAB_T_META] = "SELECT key, value FROM meta",
+	[LAB_T_KEYS] = "SELECT key, sku, platform, channel, r2, upgrade,"
+		       " channel_id, key_id FROM keys",
+	[LAB_T_MACHINES] = "SELECT name, record FROM machines",
+	[LAB_T_ACTIVATIONS] = "SELECT id, at, key, product_id,"
+			      " installation_id, hardware_hash, kind, result,"
+			      " reason, counted, confirmation_id "
+			      "FROM activations ORDER BY id",
+	[LAB_T_BLOCKS] = "SELECT key, reason, at FROM blocks",
+	[LAB_T_REGISTRATIONS] = "SELECT id, at, product_id,"
+				" encode(contact, 'hex') "
+				"FROM registrations ORDER BY id",
+	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
+			      " latency_us, fault FROM request_log "
+			      "ORDER BY id",
+};
+
+static const char *const pg_insert[LAB_T_COUNT] = {
+	[LAB_T_META] = "INSERT INTO meta(key, value) VALUES($1, $2) "
+		       "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+	[LAB_T_KEYS] = "INSERT INTO keys(key, sku, platform, channel, r2,"
+		       " upgrade, channel_id, key_id) "
+		       "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+	[LAB_T_MACHINES] = "INSERT INTO machines(name, record) "
+			   "VALUES($1, $2)",
+	[LAB_T_ACTIVATIONS] = "INSERT INTO activations(id, at, key,"
+			      " product_id, installation_id, hardware_hash,"
+			      " kind, result, reason, counted,"
+			      " confirmation_id) "
+			      "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+			      " $11)",
+	[LAB_T_BLOCKS] = "INSERT INTO blocks(key, reason, at) "
+			 "VALUES($1, $2, $3)",
+	[LAB_T_REGISTRATIONS] = "INSERT INTO registrations(id, at, product_id,"
+				" contact) "
+				"VALUES($1, $2, $3, decode($4, 'hex'))",
+	[LAB_T_REQUEST_LOG] = "INSERT INTO request_log(id, at, method, route,"
+			      " status, latency_us, fault) "
+			      "VALUES($1, $2, $3, $4, $5, $6, $7)",
+};
+
+static const char *const pg_count[LAB_T_COUNT] = {
+	[LAB_T_META] = "SELECT count(*) FROM meta",
+	[LAB_T_KEYS] = "SELECT count(*) FROM keys",
+	[LAB_T_MACHINES] = "SELECT count(*) FROM machines",
+	[LAB_T_ACTIVATIONS] = "SELECT count(*) FROM activations",
+	[LAB_T_BLOCKS] = "SELECT count(*) FROM blocks",
+	[LAB_T_REGISTRATIONS] = "SELECT count(*) FROM registrations",
+	[LAB_T_REQUEST_LOG] = "SELECT count(*) FROM request_log",
+};
+
+/* Numbering after a copy with explicit ids. */
+static const char *const pg_serial[LAB_T_COUNT] = {
+	[LAB_T_ACTIVATIONS] =
+		"SELECT setval(pg_get_serial_sequence('activations', 'id'),"
+		" COALESCE((SELECT max(id) FROM activations), 0) + 1, false)",
+	[LAB_T_REGISTRATIONS] =
+		"SELECT setval(pg_get_serial_sequence('registrations', 'id'),"
+		" COALESCE((SELECT max(id) FROM registrations), 0) + 1, false)",
+	[LAB_T_REQUEST_LOG] =
+		"SELECT setval(pg_get_serial_sequence('request_log', 'id'),"
+		" COALESCE((SELECT max(id) FROM request_log), 0) + 1, false)",
+};
+
+static actsim_err pg_rows_read(struct actsim_lab *lab, enum lab_table t,
+			       lab_row_fn fn, void *arg)
+{
+	int cols = (int)strlen(lab_columns[t]);
+	const char *values[16];
+	PGresult *res;
+	actsim_err e;
+
+	e = pg_q(lab, pg_select[t], 0, NULL, &res,
+		 "cannot read the lab for copying");
+	for (int r = 0; e == ACTSIM_OK && r < PQntuples(res); r++) {
+		for (int c = 0; c < cols; c++)
+			values[c] = PQgetisnull(res, r, c) ?
+					    NULL :
+					    PQgetvalue(res, r, c);
+		e = fn(arg, values);
+	}
+	PQclear(res);
+	return e;
+}
+
+static actsim_err pg_rows_write(struct actsim_lab *lab, enum lab_table t,
+				const char *const *values)
+{
+	return pg_q(lab, pg_insert[t], (int)strlen(lab_columns[t]), values,
+		    NULL, "cannot copy a row");
+}
+
+static actsim_err pg_rows_done(struct actsim_lab *lab, enum lab_table t)
+{
+	if (pg_serial[t] == NULL)
+		return ACTSIM_OK;
+	return pg_q(lab, pg_serial[t], 0, NULL, NULL,
+		    "cannot continue the numbering");
+}
+
+static actsim_err pg_rows_count(struct actsim_lab *lab, enum lab_table t,
+				int64_t *n)
+{
+	PGresult *res;
+	actsim_err e = pg_q(lab, pg_count[t], 0, NULL, &res,
+			    "cannot count rows");
+
+	if (e != ACTSIM_OK)
+		return e;
+	*n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return ACTSIM_OK;
+}
+
+static void pg_destroy(struct actsim_lab *lab)
+{
+	char *ident, sql[256];
+
+	if (lab->pg == NULL || pg_ensure(lab) != ACTSIM_OK)
+		return;
+	pg_rollback(lab);
+	ident = PQescapeIdentifier(lab->pg->conn, lab->db_schema,
+				   strlen(lab->db_schema));
+	if (ident == NULL)
+		return;
+	snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", ident);
+	PQfreemem(ident);
+	PQclear(PQexec(lab->pg->conn, sql));
+	pg_close(lab);
+}
+
 const struct lab_backend lab_backend_pg = {
 	.name = "postgresql",
 	.create = pg_create,
@@ -1034,6 +1168,11 @@ const struct lab_backend lab_backend_pg = {
 	.request_add = pg_request_add,
 	.request_list = pg_request_list,
 	.reset = pg_reset,
+	.rows_read = pg_rows_read,
+	.rows_write = pg_rows_write,
+	.rows_done = pg_rows_done,
+	.rows_count = pg_rows_count,
+	.destroy = pg_destroy,
 };
 
 actsim_err pg_check_url(struct actsim_lab *lab, const char *url)

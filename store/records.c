@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actsim/hwid.h"
 #include "actsim/time.h"
@@ -492,6 +493,178 @@ static actsim_err sqlite_reset(struct actsim_lab *lab)
 			    "DELETE FROM registrations; DELETE FROM request_log;");
 }
 
+/* ---- copying (lab migrate): one literal per table, so each statement
+ * is prepared once ---- */
+
+static const char *const sqlite_select[LAB_T_COUNT] = {
+	[LAB_T_META] = "SELECT key, value FROM meta",
+	[LAB_T_KEYS] = "SELECT key, sku, platform, channel, r2, upgrade,"
+		       " channel_id, key_id FROM keys",
+	[LAB_T_MACHINES] = "SELECT name, record FROM machines",
+	[LAB_T_ACTIVATIONS] = "SELECT id, at, key, product_id,"
+			      " installation_id, hardware_hash, kind, result,"
+			      " reason, counted, confirmation_id "
+			      "FROM activations ORDER BY id",
+	[LAB_T_BLOCKS] = "SELECT key, reason, at FROM blocks",
+	[LAB_T_REGISTRATIONS] = "SELECT id, at, product_id, hex(contact) "
+				"FROM registrations ORDER BY id",
+	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
+			      " latency_us, fault FROM request_log "
+			      "ORDER BY id",
+};
+
+static const char *const sqlite_insert[LAB_T_COUNT] = {
+	[LAB_T_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
+	[LAB_T_KEYS] = "INSERT INTO keys(key, sku, platform, channel, r2,"
+		       " upgrade, channel_id, key_id) "
+		       "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+	[LAB_T_MACHINES] = "INSERT INTO machines(name, record) VALUES(?, ?)",
+	[LAB_T_ACTIVATIONS] = "INSERT INTO activations(id, at, key,"
+			      " product_id, installation_id, hardware_hash,"
+			      " kind, result, reason, counted,"
+			      " confirmation_id) "
+			      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[LAB_T_BLOCKS] = "INSERT INTO blocks(key, reason, at) VALUES(?, ?, ?)",
+	[LAB_T_REGISTRATIONS] = "INSERT INTO registrations(id, at, product_id,"
+				" contact) VALUES(?, ?, ?, ?)",
+	[LAB_T_REQUEST_LOG] = "INSERT INTO request_log(id, at, method, route,"
+			      " status, latency_us, fault) "
+			      "VALUES(?, ?, ?, ?, ?, ?, ?)",
+};
+
+static const char *const sqlite_count[LAB_T_COUNT] = {
+	[LAB_T_META] = "SELECT count(*) FROM meta",
+	[LAB_T_KEYS] = "SELECT count(*) FROM keys",
+	[LAB_T_MACHINES] = "SELECT count(*) FROM machines",
+	[LAB_T_ACTIVATIONS] = "SELECT count(*) FROM activations",
+	[LAB_T_BLOCKS] = "SELECT count(*) FROM blocks",
+	[LAB_T_REGISTRATIONS] = "SELECT count(*) FROM registrations",
+	[LAB_T_REQUEST_LOG] = "SELECT count(*) FROM request_log",
+};
+
+static actsim_err sqlite_rows_read(struct actsim_lab *lab, enum lab_table t,
+				   lab_row_fn fn, void *arg)
+{
+	size_t n = strlen(lab_columns[t]);
+	const char *values[16];
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	e = db_prepare(lab, sqlite_select[t], &st);
+	if (e != ACTSIM_OK)
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e == ACTSIM_OK) {
+		for (size_t i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(st,
+								      (int)i);
+		e = fn(arg, values);
+	}
+	if (e == ACTSIM_OK && rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot read the lab for copying");
+	db_release(st);
+	return e;
+}
+
+static int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static actsim_err sqlite_rows_write(struct actsim_lab *lab, enum lab_table t,
+				    const char *const *values)
+{
+	const char *types = lab_columns[t];
+	uint8_t *blob = NULL;
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	e = db_prepare(lab, sqlite_insert[t], &st);
+	if (e != ACTSIM_OK)
+		return e;
+	for (int i = 0; types[i] != '\0' && e == ACTSIM_OK; i++) {
+		const char *v = values[i];
+
+		if (v == NULL) {
+			sqlite3_bind_null(st, i + 1);
+		} else if (types[i] == 'i') {
+			sqlite3_bind_int64(st, i + 1, strtoll(v, NULL, 10));
+		} else if (types[i] == 'b') {
+			size_t len = strlen(v) / 2;
+
+			free(blob);
+			blob = malloc(len + 1);
+			if (blob == NULL) {
+				e = ACTSIM_E_NOMEM;
+				break;
+			}
+			for (size_t k = 0; k < len; k++) {
+				int hi = hex_nibble(v[2 * k]),
+				    lo = hex_nibble(v[2 * k + 1]);
+
+				if (hi < 0 || lo < 0)
+					e = lab_fail(lab, ACTSIM_E_DB,
+						     "damaged bytes in a copied "
+						     "row");
+				blob[k] = (uint8_t)(hi << 4 | lo);
+			}
+			sqlite3_bind_blob(st, i + 1, blob, (int)len,
+					  SQLITE_TRANSIENT);
+		} else {
+			sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC);
+		}
+	}
+	if (e == ACTSIM_OK && sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot copy a row");
+	db_release(st);
+	free(blob);
+	return e;
+}
+
+static actsim_err sqlite_rows_done(struct actsim_lab *lab, enum lab_table t)
+{
+	(void)lab; /* INTEGER PRIMARY KEY continues after the largest id */
+	(void)t;
+	return ACTSIM_OK;
+}
+
+static actsim_err sqlite_rows_count(struct actsim_lab *lab, enum lab_table t,
+				    int64_t *n)
+{
+	sqlite3_stmt *st;
+	actsim_err e = db_prepare(lab, sqlite_count[t], &st);
+
+	if (e != ACTSIM_OK)
+		return e;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		e = db_fail(lab, "cannot count rows");
+	db_release(st);
+	return e;
+}
+
+static void sqlite_destroy(struct actsim_lab *lab)
+{
+	static const char *const names[] = { LAB_DB, LAB_DB "-wal",
+					     LAB_DB "-shm" };
+
+	sqlite_close(lab);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *p = lab_path(lab->dir, names[i]);
+
+		if (p != NULL)
+			unlink(p);
+		free(p);
+	}
+}
+
 const struct lab_backend lab_backend_sqlite = {
 	.name = "sqlite",
 	.create = sqlite_create,
@@ -519,4 +692,9 @@ const struct lab_backend lab_backend_sqlite = {
 	.request_add = sqlite_request_add,
 	.request_list = sqlite_request_list,
 	.reset = sqlite_reset,
+	.rows_read = sqlite_rows_read,
+	.rows_write = sqlite_rows_write,
+	.rows_done = sqlite_rows_done,
+	.rows_count = sqlite_rows_count,
+	.destroy = sqlite_destroy,
 };

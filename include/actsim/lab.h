@@ -74,6 +74,26 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 			   bool with_private)
 	__attribute__((warn_unused_result));
 
+struct actsim_lab_migrate_opts {
+	const char *to;   /* a PostgreSQL URI; NULL: back to SQLite */
+	uint8_t nonce[8]; /* random, by caller: names the new schema */
+};
+
+/* Copies every record of the lab to the other backend in one
+ * transaction, checks that each table holds as many rows on both sides,
+ * and only then switches the lab directory to the copy: to PostgreSQL
+ * (o->to; DIR/lab.db stays, unused) or back to SQLite (o->to NULL; the
+ * old lab.db, if any, is renamed lab.db.old and database.json removed;
+ * the schema stays in the database). *counts (may be NULL) gets
+ * {"TABLE": rows, ..., "backend", "schema"}. On failure the copy is
+ * removed and the lab is as it was. The handle keeps reading the old
+ * storage: close it. ACTSIM_E_INVALID_ARG when the lab already is on the
+ * target backend or the URI is refused. */
+actsim_err actsim_lab_migrate(struct actsim_lab *lab,
+			      const struct actsim_lab_migrate_opts *o,
+			      json_t **counts)
+	__attribute__((warn_unused_result));
+
 /* Closes the lab; NULL is a no-op. */
 void actsim_lab_close(struct actsim_lab *lab);
 
@@ -92,6 +112,8 @@ const char *actsim_lab_errmsg(const struct actsim_lab *lab);
 actsim_err actsim_lab_errcode(const struct actsim_lab *lab);
 
 const char *actsim_lab_dir(const struct actsim_lab *lab);
+/* Where the records are: "sqlite" or "postgresql". */
+const char *actsim_lab_backend(const struct actsim_lab *lab);
 const struct actsim_realm *actsim_lab_realm(const struct actsim_lab *lab);
 
 /* Loads the lab's catalog: the file recorded at init, else the built-in

@@ -115,5 +115,36 @@ $A --lab "$T/one" lab init --seed 1 --database "$PGURL" >/dev/null
 $A --lab "$T/two" lab init --seed 1 --database "$PGURL" >/dev/null
 expect "two labs from one seed share the database" 0 $A --lab "$T/two" --json lab show
 check "each in its own schema" '[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"schema\"])" "$T/one/database.json")" != "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"schema\"])" "$T/two/database.json")" ]' "$(cat "$T/one/database.json" "$T/two/database.json")"
+# lab migrate: an SQLite lab with some of everything, to PostgreSQL and back
+M="$A --lab $T/mig"
+$M lab init --seed 7 >/dev/null
+K=$($M key gen --sku enterprise --channel retail --platform x64)
+$M key gen --sku standard --channel oem --platform x86 --count 5 >/dev/null
+$M machine create m1 --key "$K" --hw "$HW/dl380.json" >/dev/null
+$M machine create m2 --key "$K" --hw "$HW/pe2850.json" >/dev/null
+$M machine activate m1 --local >/dev/null
+$M clock advance 3d >/dev/null
+$M --json lab show >"$T/before.json"
+$M --json machine show m1 >"$T/m1.before"
+expect "lab migrate --to postgresql" 0 $M --json lab migrate --to "$PGURL"
+json_is "counts copied and checked" 'd["backend"] == "postgresql" and d["rows"]["keys"] == 6 and d["rows"]["machines"] == 2 and d["rows"]["activations"] == 1'
+check "the lab now points to PostgreSQL" '[ -f "$T/mig/database.json" ]' "$(ls "$T/mig")"
+expect "the migrated lab opens" 0 $M --json lab show
+json_is "on PostgreSQL, same keys" 'd["backend"] == "postgresql" and d["counts"]["keys"] == 6'
+expect "machines and the clock came along" 0 $M --json machine show m1
+check "machine show is the same" 'cmp -s "$T/m1.before" "$T/out"' "$(diff "$T/m1.before" "$T/out" | head -5)"
+expect "the activation limit counts the copied grant" 0 $M --json machine activate m2 --local
+expect "a third machine is refused" 1 sh -c "$M machine create m3 --key $K --hw $HW/small-office.json >/dev/null && $M machine activate m3 --local"
+expect "migrating again to PostgreSQL is refused" 2 $M lab migrate --to "$PGURL"
+stderr_has "says so" "already in PostgreSQL"
+expect "lab migrate --to sqlite" 0 $M --json lab migrate --to sqlite
+json_is "back in SQLite, with the new decisions" 'd["backend"] == "sqlite" and d["rows"]["activations"] == 3 and d["rows"]["machines"] == 3'
+check "database.json gone, lab.db back" '[ ! -e "$T/mig/database.json" ] && [ -f "$T/mig/lab.db" ] && [ -f "$T/mig/lab.db.old" ]' "$(ls "$T/mig")"
+expect "the SQLite lab opens" 0 $M --json lab show
+json_is "on SQLite" 'd["backend"] == "sqlite" and d["counts"]["keys"] == 6'
+cp -a "$T/mig" "$T/mig2"
+expect "an unreachable target" 3 $A --lab "$T/mig2" lab migrate --to "postgresql://actsim@127.0.0.1:$dead/actsim"
+expect "leaves the lab on SQLite" 0 $A --lab "$T/mig2" --json lab show
+json_is "as it was" 'd["backend"] == "sqlite"'
 check "the URI file is private" '[ "$(stat -c %a "$T/one/database.json")" = 600 ]' "$(stat -c %a "$T/one/database.json")"
 finish
