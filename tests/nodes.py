@@ -103,7 +103,9 @@ load_iids = [machines("l%d_" % i, k, 1)[0] for i, k in enumerate(load_keys)]
 
 a = Node(lab_a, env_a)
 a.start()  # makes the lab's TLS files; node B gets a copy of the lab
-shutil.copytree(lab_a, lab_b)
+# a copy of the lab, without node A's server.json (which says a server
+# runs on that directory)
+shutil.copytree(lab_a, lab_b, ignore=shutil.ignore_patterns("server.json"))
 b = Node(lab_b, env_b)
 b.start()
 ctx = ssl.create_default_context(cafile=os.path.join(lab_a, "tls", "ca.pem"))

@@ -66,6 +66,7 @@ start_node() {
 start_node "$L/one"
 N1=$NPID A1=$NADDR
 cp -a "$L/one" "$L/two"
+rm -f "$L/two/server.json"
 start_node "$L/two"
 N2=$NPID A2=$NADDR
 FRONT=127.0.0.1:$(free_port)
