@@ -219,6 +219,11 @@ int cli_session_open(struct cli_ctx *ctx, struct cli_session *s, bool write,
 		     struct cli_result *res);
 /* Commits (status 0 or 1) or rolls back, gives everything back, returns
  * the final status. */
+/* The same, opening the realm's private part only when with_private
+ * (installation IDs, signing); commands that need neither start
+ * faster. */
+int cli_session_open_ex(struct cli_ctx *ctx, struct cli_session *s,
+			bool write, bool with_private, struct cli_result *res);
 int cli_session_close(struct cli_session *s, int rc, struct cli_result *res);
 int cli_session_load(struct cli_session *s, const char *name,
 		     struct actsim_machine *m, struct cli_result *res);
@@ -262,6 +267,8 @@ int cmd_setup(struct cli_ctx *ctx, int argc, char **argv,
 	      struct cli_result *res);
 int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
 		    struct cli_result *res);
+int cmd_slmgr(struct cli_ctx *ctx, int argc, char **argv,
+	      struct cli_result *res);
 int cmd_plan(struct cli_ctx *ctx, int argc, char **argv,
 	     struct cli_result *res);
 int cli_machine_servicing(struct cli_ctx *ctx, int argc, char **argv,

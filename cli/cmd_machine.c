@@ -360,7 +360,7 @@ static int machine_list(struct cli_ctx *ctx, int argc, char **argv,
 	if (optind != argc)
 		return cli_usage(res, "machine",
 				 "machine list takes no arguments");
-	rc = cli_session_open(ctx, &s, false, res);
+	rc = cli_session_open_ex(ctx, &s, false, false, res);
 	if (rc != 0)
 		return rc;
 	e = actsim_fleet_rows(s.lab, s.cat, s.now, &f, &rows, &n);
@@ -487,7 +487,7 @@ static int machine_logon(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	if (argc - optind != 1)
 		return cli_usage(res, "machine", "machine logon needs NAME");
-	rc = cli_session_open(ctx, &s, false, res);
+	rc = cli_session_open_ex(ctx, &s, false, false, res);
 	if (rc != 0)
 		return rc;
 	rc = cli_session_load(&s, argv[optind], &m, res);

@@ -305,6 +305,16 @@ static const struct cli_sub_doc phone_subs[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
+static const struct cli_sub_doc slmgr_subs[] = {
+	{ NULL, "MACHINE /dli | /dlv | /xpr | /ipk KEY | /dti | /atp CID | /ato",
+	  "slmgr.vbs's answers under the Windows Server 2003 rules: /dli "
+	  "license information, /dlv in detail, /xpr when it ends, /ipk "
+	  "install another key, /dti installation ID, /atp activate with a "
+	  "confirmation ID, /ato activate online",
+	  "actsim slmgr srv1 /dli", no_options },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
 static const struct cli_option_doc admin_opts[] = {
 	URL_OPTS,
 	END,
@@ -516,6 +526,9 @@ const struct cli_command cli_commands[] = {
 	  "issue (lab clearinghouse) or verify a confirmation ID", cid_subs },
 	{ "phone", cmd_phone,
 	  "activate by telephone: the operator dialogue", phone_subs },
+	{ "slmgr", cmd_slmgr,
+	  "slmgr.vbs verbs for admins' habits (/dli, /dlv, /xpr, /ipk, ...)",
+	  slmgr_subs },
 	{ "admin", cmd_admin,
 	  "the clearinghouse's admin routes, with the lab's token", admin_subs },
 	{ "register", cmd_register,

@@ -9,12 +9,18 @@
 int cli_session_open(struct cli_ctx *ctx, struct cli_session *s, bool write,
 			struct cli_result *res)
 {
+	return cli_session_open_ex(ctx, s, write, true, res);
+}
+
+int cli_session_open_ex(struct cli_ctx *ctx, struct cli_session *s,
+			bool write, bool with_private, struct cli_result *res)
+{
 	actsim_err e;
 	int rc;
 
 	memset(s, 0, sizeof *s);
 	s->ctx = ctx;
-	rc = cli_open_lab(ctx, true, &s->lab, res);
+	rc = cli_open_lab(ctx, with_private, &s->lab, res);
 	if (rc != 0)
 		return rc;
 	rc = cli_load_catalog(ctx, s->lab, &s->cat, res);

@@ -153,6 +153,42 @@ actsim_err actsim_machine_create(struct actsim_lab *lab,
 	return ACTSIM_OK;
 }
 
+actsim_err actsim_machine_change_key(struct actsim_lab *lab,
+				     const struct actsim_catalog *cat,
+				     struct actsim_machine *m, const char *key,
+				     struct actsim_check_result *check)
+{
+	struct actsim_media media = { m->sku, m->channel, m->platform, m->r2 };
+	struct actsim_pid pid;
+	uint64_t key_id;
+	uint32_t sequence;
+	actsim_err e;
+
+	e = actsim_key_check(actsim_lab_realm(lab), cat, key, &media, check,
+			     NULL);
+	if (e != ACTSIM_OK || check->code != ACTSIM_CHECK_OK)
+		return e;
+	e = actsim_key_identity(&check->fields, &key_id, &sequence);
+	if (e != ACTSIM_OK)
+		return e;
+	actsim_pkey_format(m->key, &check->fields);
+	m->channel_id = check->fields.channel_id;
+	m->key_id = key_id;
+	m->sequence = sequence;
+	actsim_pid_make(&pid, check->config, m->channel_id, m->sequence,
+			m->install);
+	actsim_pid_format(m->product_id, &pid);
+	/* a new key is a new license: activate again, same grace clock */
+	m->activated = false;
+	m->activated_at = 0;
+	m->baseline_hash = 0;
+	m->activation_kind[0] = '\0';
+	m->confirmation_id[0] = '\0';
+	m->out_of_tolerance = false;
+	m->out_of_tolerance_at = 0;
+	return ACTSIM_OK;
+}
+
 void actsim_machine_activated(struct actsim_machine *m, const char *cid,
 			      const char *kind, int64_t now)
 {

@@ -128,6 +128,21 @@ actsim_err actsim_machine_set_hardware(struct actsim_machine *m,
 				       int64_t now)
 	__attribute__((warn_unused_result));
 
+struct actsim_check_result;
+/* Installs another product key (slmgr /ipk), checked against the
+ * installed media (the machine's SKU, channel, platform, R2) as Setup
+ * checks it; the verdict goes to *check. When the key is accepted the
+ * machine takes it with a new product ID (same install digits) and must
+ * activate again; installed_at does not move, so the grace period keeps
+ * counting from installation. When refused, *m is unchanged and
+ * ACTSIM_OK is returned with check->code saying why. Errors:
+ * ACTSIM_E_MALFORMED_KEY (text that is not a key). Does not save. */
+actsim_err actsim_machine_change_key(struct actsim_lab *lab,
+				     const struct actsim_catalog *cat,
+				     struct actsim_machine *m, const char *key,
+				     struct actsim_check_result *check)
+	__attribute__((warn_unused_result));
+
 /* Records an accepted confirmation ID: the current hardware becomes the
  * baseline. */
 void actsim_machine_activated(struct actsim_machine *m, const char *cid,

@@ -200,4 +200,126 @@ expect "lab show --json" 0 $A --json lab show
 check "nor in JSON" '! grep -q "$tok" "$T/out"' "$(out)"
 expect "lab token takes no argument" 2 $A lab token x
 
+# --- slmgr verbs ---
+L2="$T/slab"
+S="$A --lab $L2"
+$S lab init --seed 11 >/dev/null
+KW=$($S key gen --sku web --channel retail --platform x86 --seed 1)
+KD=$($S key gen --sku datacenter --channel retail --platform x64 --seed 2)
+KV=$($S key gen --sku standard --channel volume --platform x86 --seed 3)
+KE=$($S key gen --sku enterprise --channel evaluation --platform x86 --seed 4)
+$S machine create w1 --key "$KW" --hw "$HW/pe2850.json" >/dev/null
+$S machine create d1 --key "$KD" --hw "$HW/dl380.json" >/dev/null
+$S machine create v1 --key "$KV" --hw "$HW/small-office.json" >/dev/null
+$S clock advance 5d6h30m >/dev/null
+$S machine activate d1 --local >/dev/null
+$S machine hw d1 --replace nic_mac >/dev/null
+PW=$($S --json machine show w1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["product_id"])')
+IW=$($S --json machine iid w1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')
+PD=$($S --json machine show d1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["product_id"])')
+ID=$($S --json machine iid d1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')
+
+expect "slmgr /dli in grace" 0 $S slmgr w1 /dli
+cat >"$T/want" <<T
+Name: Windows Server 2003, Web Edition
+Description: Windows Server 2003 operating system, RETAIL channel
+Partial Product Key: ${KW##*-}
+License Status: Initial grace period
+Time remaining: 35610 minute(s) (25 day(s))
+T
+same "/dli in full" "$T/want"
+expect "slmgr /dli --json" 0 $S --json slmgr w1 /dli
+json_is "/dli members" "d == {'name': 'Windows Server 2003, Web Edition', 'description': 'Windows Server 2003 operating system, RETAIL channel', 'partial_product_key': '${KW##*-}', 'license_status': 'Initial grace period', 'status': 'grace', 'time_remaining': '35610 minute(s) (25 day(s))', 'time_remaining_minutes': 35610, 'time_remaining_days': 25}"
+expect "slmgr /dlv activated" 0 $S slmgr d1 /dlv
+cat >"$T/want" <<T
+Software licensing service version: actsim 0.1.0
+Name: Windows Server 2003, Datacenter Edition x64
+Description: Windows Server 2003 operating system, RETAIL channel
+Product ID: $PD
+Installation ID: $ID
+Partial Product Key: ${KD##*-}
+License Status: Licensed
+Activation kind: local
+Activation date: 2026-01-06T06:30:00Z
+Hardware votes matching: 9 of 12
+Lab clock: 2026-01-06T06:30:00Z
+T
+same "/dlv in full" "$T/want"
+expect "slmgr /dlv --json" 0 $S --json slmgr d1 /dlv
+json_is "/dlv members" "d['hardware_votes_matching'] == 9 and d['product_id'] == '$PD' and d['installation_id'] == '$ID' and d['lab_time'] == '2026-01-06T06:30:00Z' and d['activation_date'] == '2026-01-06T06:30:00Z'"
+expect "slmgr /xpr activated" 0 $S slmgr d1 /xpr
+printf 'Windows Server 2003, Datacenter Edition x64:\n    The machine is permanently activated.\n' >"$T/want"
+same "/xpr permanently activated" "$T/want"
+expect "slmgr /xpr volume" 0 $S slmgr v1 /xpr
+printf 'Windows Server 2003, Standard Edition:\n    Volume activation is not required.\n' >"$T/want"
+same "/xpr volume" "$T/want"
+expect "slmgr /xpr grace" 0 $S slmgr w1 /xpr
+printf 'Windows Server 2003, Web Edition:\n    Initial grace period ends 2026-01-31T00:00:00Z\n' >"$T/want"
+same "/xpr grace end" "$T/want"
+expect "slmgr /dti" 0 $S slmgr w1 /dti
+printf 'Installation ID: %s\n' "$IW" >"$T/want"
+same "/dti in groups" "$T/want"
+$S machine hw d1 --replace hdd,cdrom,display,scsi >/dev/null
+expect "slmgr /dli out of tolerance" 0 $S slmgr d1 /dli
+stdout_has "hardware change grace" "License Status: Additional grace period (hardware change)"
+stdout_has "3 days" "Time remaining: 4320 minute(s) (3 day(s))"
+$S clock advance 30d >/dev/null
+expect "slmgr /dli after expiry" 0 $S slmgr w1 /dli
+stdout_has "Notification" "License Status: Notification"
+check "no time remaining after expiry" '! grep -q "Time remaining" "$T/out"' "$(out)"
+expect "slmgr /xpr after expiry" 0 $S slmgr w1 /xpr
+stdout_has "ended" "The grace period ended 2026-01-31T00:00:00Z: activation is required."
+$S machine create e1 --key "$KE" --hw "$HW/pe2850.json" >/dev/null
+$S clock advance 181d >/dev/null
+expect "slmgr /dli expired evaluation" 0 $S slmgr e1 /dli
+stdout_has "Unlicensed" "License Status: Unlicensed"
+
+# /ipk: Setup's messages; a new product ID; the grace clock goes on
+KW2=$($S key gen --sku web --channel retail --platform x86 --seed 9)
+KS=$($S key gen --sku standard --channel retail --platform x86 --seed 10)
+KO=$($S key gen --sku web --channel oem --platform x86 --seed 12)
+before=$($S --json machine show w1)
+expect "/ipk another edition" 1 $S slmgr w1 /ipk "$KS"
+cat >"$T/want" <<'T'
+actsim: Setup cannot continue because the operating system edition is different from the setup edition.
+T
+check "edition mismatch message" 'cmp -s "$T/err" "$T/want"' "$(err)"
+expect "/ipk another channel" 1 $S --json slmgr w1 /ipk "$KO"
+json_is "INVALID_KEY with Setup's words" 'd["error"]["code"] == "INVALID_KEY" and d["error"]["message"] == "The product key you entered is not valid. Please type a valid product key."'
+expect "/ipk malformed" 2 $S slmgr w1 /ipk not-a-key
+check "refused keys change nothing" '[ "$($S --json machine show w1)" = "$before" ]' "machine changed"
+expect "/ipk a good key" 0 $S slmgr w1 /ipk "$KW2"
+head -1 "$T/out" >"$T/got1"
+printf 'Installed product key %s successfully.\n' "$KW2" >"$T/want"
+check "/ipk says so" 'cmp -s "$T/got1" "$T/want"' "$(out)"
+expect "machine after /ipk" 0 $S --json machine show w1
+json_is "new key, new product ID, grace still counted from installation" "d['partial_key'] == '${KW2##*-}' and d['product_id'] != '$PW' and d['product_id'].split('-')[3] == '$PW'.split('-')[3] and d['license_status'] == 'grace_expired' and d['installed_at'] == '2026-01-01T00:00:00Z'"
+$S clock set --backwards 2026-01-02 >/dev/null
+$S machine activate d1 --local >/dev/null
+expect "/ipk on an activated machine" 0 $S slmgr d1 /ipk "$($S key gen --sku datacenter --channel retail --platform x64 --seed 13)"
+expect "activation undone" 0 $S --json machine show d1
+json_is "must activate again" 'd["license_status"] == "grace" and d["activated_at"] is None'
+expect "slmgr /atp CID" 0 $S slmgr d1 /atp "$($S --json cid issue "$($S --json machine iid d1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')" | python3 -c 'import json,sys; print(json.load(sys.stdin)["confirmation_id"])')"
+printf 'Product activated successfully.\n' >"$T/want"
+same "/atp activates" "$T/want"
+expect "activated with the CID" 0 $S slmgr d1 /xpr
+stdout_has "permanently" "The machine is permanently activated."
+expect "/atp a wrong CID" 1 $S slmgr w1 /atp 000000-000000-000000-000000-000000-000000-000000
+expect "/atp without a CID" 2 $S slmgr w1 /atp
+
+# what slmgr knows but Windows Server 2003 did not have
+expect "/rearm" 2 $S slmgr w1 /rearm
+cat >"$T/want" <<'T'
+actsim: slmgr /rearm: Windows Server 2003 has no rearm: its grace period runs once from installation and no command resets it
+try 'actsim help slmgr'
+T
+check "/rearm explained in one line" 'cmp -s "$T/err" "$T/want"' "$(err)"
+expect "/skms" 2 $S slmgr w1 /skms kms.example:1688
+stderr_has "KMS explained" "slmgr /skms: Windows Server 2003 has no Key Management Service"
+expect "a typo in a verb" 2 $S slmgr w1 /dlx
+stderr_has "suggests /dli" "unknown slmgr verb '/dlx'; did you mean '/dli'?"
+expect "an unknown machine" 2 $S --json slmgr nosuch /dli
+json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
+expect "no verb" 2 $S slmgr w1
+
 finish
