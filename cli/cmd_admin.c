@@ -29,6 +29,15 @@ static int admin_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	return server_call(ctx, o, method, path, body, true, res);
 }
 
+static int no_server(struct cli_ctx *ctx, struct cli_result *res)
+{
+	cli_error(res, CLI_ENV, "NO_SERVER",
+		  "no clearinghouse is running for lab '%s' (start one with "
+		  "'actsim server')",
+		  ctx->lab_dir);
+	return CLI_ENV;
+}
+
 /* Calls the server and turns its answer into the result. */
 static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
 		       const char *method, const char *path, json_t *body,
@@ -59,8 +68,10 @@ static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	}
 	if (o->url != NULL)
 		snprintf(base, sizeof base, "%s", o->url);
-	else
-		http_lab_url(ctx->lab_dir, base, sizeof base);
+	else if (!http_lab_url(ctx->lab_dir, base, sizeof base)) {
+		json_decref(body);
+		return no_server(ctx, res);
+	}
 	snprintf(url, sizeof url, "%s%s", base, path);
 	snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
 	if (body != NULL)
@@ -77,6 +88,15 @@ static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	http_call(&call);
 	OPENSSL_cleanse(token, sizeof token);
 	free(text);
+	if (call.status == 0 && o->url == NULL &&
+	    http_failure_of(&call) == HTTP_NOT_LISTENING)
+		return no_server(ctx, res);
+	if (call.status == 0 && http_failure_of(&call) == HTTP_WRONG_SERVER) {
+		cli_error(res, CLI_ENV, "WRONG_SERVER",
+			  "the server at %s is not this lab's clearinghouse",
+			  base);
+		return CLI_ENV;
+	}
 	if (call.status == 0) {
 		cli_error(res, CLI_ENV, "SERVER_UNREACHABLE",
 			  "cannot reach the clearinghouse at %s: %s", base,

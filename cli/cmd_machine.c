@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actsim/clearinghouse.h"
 #include "actsim/fleet.h"
@@ -689,27 +690,85 @@ static int accept_cid(struct cli_session *s, struct actsim_machine *m,
 /* The Internet road failed: say so and give the telephone number for the
  * machine's country (seed 001: "if activating over the internet fails,
  * you can call"). */
+/* `reason` names the failure for tooling: reset, timeout, truncated,
+ * garbage, empty, tls, http_error, down, unreachable. */
 static int online_failed(struct cli_session *s, const struct actsim_machine *m,
-			 const char *why, struct cli_result *res)
+			 const char *reason, const char *why,
+			 struct cli_result *res)
 {
 	const char *phone = actsim_catalog_phone(s->cat, m->country);
 	json_t *err;
 
 	err = cli_error(res, CLI_NEGATIVE, "ONLINE_ACTIVATION_FAILED",
-			"activation over the Internet failed (%s). You can "
+			"activation over the Internet failed: %s. You can "
 			"activate by telephone: call %s (%s)",
 			why, phone != NULL ? phone : "your local number",
 			m->country);
+	json_object_set_new(err, "reason", json_string(reason));
 	json_object_set_new(err, "phone", phone ? json_string(phone) :
 						  json_null());
 	json_object_set_new(err, "country", json_string(m->country));
 	return CLI_NEGATIVE;
 }
 
+/* "10 s" or "1500 ms". */
+static void say_ms(char *out, size_t cap, long ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(out, cap, "%ld s", ms / 1000);
+	else
+		snprintf(out, cap, "%ld ms", ms);
+}
+
+/* Puts a failed call in words: the reason and a sentence. */
+static const char *failure_words(const struct http_call *call,
+				 char *why, size_t cap)
+{
+	char t[32];
+
+	switch (http_failure_of(call)) {
+	case HTTP_RESET:
+		snprintf(why, cap, "the clearinghouse reset the connection");
+		return "reset";
+	case HTTP_TIMEOUT:
+		say_ms(t, sizeof t, call->timeout_ms);
+		snprintf(why, cap, "no answer from the clearinghouse in %s", t);
+		return "timeout";
+	case HTTP_TRUNCATED:
+		snprintf(why, cap, "the clearinghouse's answer was cut short");
+		return "truncated";
+	case HTTP_GARBAGE:
+		snprintf(why, cap, "the clearinghouse's answer was not HTTP "
+				   "(%s)",
+			 call->error);
+		return "garbage";
+	case HTTP_EMPTY:
+		snprintf(why, cap, "the clearinghouse closed the connection "
+				   "without answering");
+		return "empty";
+	case HTTP_TLS:
+		snprintf(why, cap, "the secure connection to the clearinghouse "
+				   "failed (%s)",
+			 call->error);
+		return "tls";
+	default:
+		snprintf(why, cap, "cannot reach the clearinghouse at %s (%s)",
+			 call->url, call->error);
+		return "unreachable";
+	}
+}
+
 /* --online: the machine's IID goes to the clearinghouse over HTTPS. The
  * lab is not locked during the call: the server writes to it too. */
+struct online_opts {
+	const char *url;
+	const char *cacert;
+	bool insecure;
+	long timeout_ms;
+};
+
 static int activate_online(struct cli_ctx *ctx, const char *name,
-			   const char *url, bool insecure,
+			   const struct online_opts *o,
 			   struct cli_result *res)
 {
 	struct cli_session s;
@@ -719,7 +778,8 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	char iid_text[ACTSIM_IID_TEXT_BYTES], base[512], endpoint[600];
 	char ca[4200], body[160], why[1024];
 	json_t *doc = NULL;
-	const char *cid;
+	const char *cid, *reason;
+	bool from_lab = false;
 	int rc;
 
 	rc = cli_session_open(ctx, &s, false, res);
@@ -732,23 +792,55 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	if (rc != 0)
 		return rc;
 	actsim_iid_format(iid_text, &iid);
-	if (url != NULL)
-		snprintf(base, sizeof base, "%s", url);
+	if (o->url != NULL)
+		snprintf(base, sizeof base, "%s", o->url);
 	else
-		http_lab_url(ctx->lab_dir, base, sizeof base);
+		from_lab = http_lab_url(ctx->lab_dir, base, sizeof base);
+	if (o->url == NULL && !from_lab) {
+		cli_error(res, CLI_ENV, "NO_SERVER",
+			  "no clearinghouse is running for lab '%s' (start "
+			  "one with 'actsim server')",
+			  ctx->lab_dir);
+		return CLI_ENV;
+	}
 	snprintf(endpoint, sizeof endpoint, "%s/v1/activations", base);
-	snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
+	if (o->cacert != NULL)
+		snprintf(ca, sizeof ca, "%s", o->cacert);
+	else
+		snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
 	snprintf(body, sizeof body, "{\"installation_id\":\"%s\"}", iid_text);
 	memset(&call, 0, sizeof call);
 	call.method = "POST";
 	call.url = endpoint;
 	call.body = body;
 	call.ca_file = ca;
-	call.insecure = insecure;
-	call.timeout_ms = 10000;
+	call.insecure = o->insecure;
+	call.timeout_ms = o->timeout_ms;
 	http_call(&call);
 	if (call.status != 0)
 		doc = json_loads(call.response, 0, NULL);
+	/* No server of this lab there: the environment, not the road. */
+	if (call.status == 0 &&
+	    http_failure_of(&call) == HTTP_NOT_LISTENING && o->url == NULL) {
+		cli_error(res, CLI_ENV, "NO_SERVER",
+			  "no clearinghouse is running for lab '%s' (start "
+			  "one with 'actsim server')",
+			  ctx->lab_dir);
+		rc = CLI_ENV;
+		goto out;
+	}
+	if (call.status == 0 && http_failure_of(&call) == HTTP_WRONG_SERVER) {
+		cli_error(res, CLI_ENV, "WRONG_SERVER",
+			  "the server at %s is not this lab's clearinghouse "
+			  "(%s%s)",
+			  base,
+			  access(ca, R_OK) == 0 ?
+				  "its certificate is not signed by " :
+				  "the lab has no CA yet: ",
+			  access(ca, R_OK) == 0 ? ca : "it never ran a server");
+		rc = CLI_ENV;
+		goto out;
+	}
 
 	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
@@ -756,29 +848,57 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 	rc = cli_session_load(&s, name, &m, res);
 	if (rc != 0)
 		goto close;
-	if (call.status == 0 || call.status >= 500) {
-		if (call.status == 0)
-			snprintf(why, sizeof why, "%s: %s", base, call.error);
-		else
-			snprintf(why, sizeof why, "%s answered %ld", base,
-				 call.status);
-		rc = online_failed(&s, &m, why, res);
+	if (call.status == 0) {
+		reason = failure_words(&call, why, sizeof why);
+		rc = online_failed(&s, &m, reason, why, res);
 		goto close;
 	}
 	if (call.status != 200) {
 		json_t *e = json_object_get(doc, "error");
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg = json_string_value(json_object_get(e,
+								    "message"));
 
-		if (!json_is_object(e)) {
-			snprintf(why, sizeof why, "%s answered %ld", base,
-				 call.status);
-			rc = online_failed(&s, &m, why, res);
+		if (code != NULL && strcmp(code, "CLEARINGHOUSE_DOWN") == 0) {
+			if (call.retry_after >= 0)
+				snprintf(why, sizeof why,
+					 "the clearinghouse is down; it asks "
+					 "to try again in %ld s",
+					 call.retry_after);
+			else
+				snprintf(why, sizeof why,
+					 "the clearinghouse is down");
+			rc = online_failed(&s, &m, "down", why, res);
+			if (call.retry_after >= 0)
+				json_object_set_new(
+					json_object_get(res->doc, "error"),
+					"retry_after",
+					json_integer(call.retry_after));
+		} else if (call.status >= 500 || code == NULL) {
+			snprintf(why, sizeof why,
+				 "the clearinghouse answered %ld %s%s%s",
+				 call.status, code != NULL ? code : "",
+				 msg != NULL ? ": " : "",
+				 msg != NULL ? msg : "");
+			rc = online_failed(&s, &m, "http_error", why, res);
+			json_object_set_new(json_object_get(res->doc, "error"),
+					    "status",
+					    json_integer(call.status));
 		} else {
+			/* The clearinghouse's own refusal (blocked key, over
+			 * the limit, ...): its error, as it said it. */
 			cli_set_error(res, CLI_NEGATIVE, json_incref(e));
 			rc = CLI_NEGATIVE;
 		}
 		goto close;
 	}
 	cid = json_string_value(json_object_get(doc, "confirmation_id"));
+	if (cid == NULL) {
+		snprintf(why, sizeof why, "the clearinghouse's answer had no "
+					  "confirmation ID");
+		rc = online_failed(&s, &m, "garbage", why, res);
+		goto close;
+	}
 	if (actsim_machine_iid(s.lab, &m, &again) != ACTSIM_OK ||
 	    memcmp(iid.value, again.value, sizeof iid.value) != 0) {
 		cli_error(res, CLI_NEGATIVE, "HARDWARE_CHANGED",
@@ -804,11 +924,15 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 		{ "online", no_argument, NULL, 'o' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "insecure", no_argument, NULL, 'k' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "cid", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cid = NULL, *url = NULL;
-	bool local = false, online = false, insecure = false;
+	const char *cid = NULL;
+	bool local = false, online = false, timeout_given = false;
+	struct online_opts o = { NULL, NULL, false, 10000 };
+	unsigned long long ms;
 	struct actsim_clearing_result r;
 	struct actsim_machine m;
 	struct actsim_iid iid;
@@ -822,10 +946,21 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 		else if (c == 'o')
 			online = true;
 		else if (c == 'u')
-			url = optarg;
+			o.url = optarg;
 		else if (c == 'k')
-			insecure = true;
-		else if (c == 'c')
+			o.insecure = true;
+		else if (c == 'C')
+			o.cacert = optarg;
+		else if (c == 't') {
+			if (!cli_parse_ms(optarg, 1, 600000, &ms))
+				return cli_usage(res, "machine",
+						 "--timeout takes a duration "
+						 "such as 10s or 500ms (up to "
+						 "10m), not '%s'",
+						 optarg);
+			o.timeout_ms = (long)ms;
+			timeout_given = true;
+		} else if (c == 'c')
 			cid = optarg;
 		else
 			return cli_usage(res, "machine",
@@ -837,15 +972,21 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_usage(res, "machine",
 				 "machine activate needs NAME and one of "
 				 "--local, --online or --cid CID");
-	if ((url != NULL || insecure) && !online)
+	if ((o.url != NULL || o.insecure || o.cacert != NULL ||
+	     timeout_given) &&
+	    !online)
 		return cli_usage(res, "machine",
-				 "--url and --insecure go with --online");
-	if (url != NULL && strncmp(url, "https://", 8) != 0)
+				 "--url, --insecure, --cacert and --timeout go "
+				 "with --online");
+	if (o.url != NULL && strncmp(o.url, "https://", 8) != 0)
 		return cli_usage(res, "machine",
 				 "--url must be an https:// URL, not '%s'",
-				 url);
+				 o.url);
+	if (o.cacert != NULL && access(o.cacert, R_OK) != 0)
+		return cli_usage(res, "machine", "--cacert: cannot read '%s'",
+				 o.cacert);
 	if (online)
-		return activate_online(ctx, argv[optind], url, insecure, res);
+		return activate_online(ctx, argv[optind], &o, res);
 	rc = cli_session_open(ctx, &s, true, res);
 	if (rc != 0)
 		return rc;

@@ -17,8 +17,8 @@ const char cli_global_usage[] =
 #define END { NULL, NULL, NULL }
 #define URL_OPTS                                                            \
 	{ "url", "URL",                                                     \
-	  "the clearinghouse to ask (default: the lab's running server "   \
-	  "from DIR/server.json, else https://127.0.0.1:8443)" },          \
+	  "the clearinghouse to ask (default: the lab's running server, "  \
+	  "from DIR/server.json)" },                                       \
 	{ "insecure", NULL,                                                 \
 	  "do not verify the server's certificate (default: verify it "    \
 	  "against the lab's CA)" }
@@ -214,6 +214,12 @@ static const struct cli_option_doc machine_activate_opts[] = {
 	{ "cid", "CID",
 	  "apply a confirmation ID obtained elsewhere (by telephone)" },
 	URL_OPTS,
+	{ "cacert", "FILE",
+	  "verify the server against this CA (default: the lab's, "
+	  "DIR/tls/ca.pem)" },
+	{ "timeout", "D",
+	  "give up when no answer came in D, such as 10s or 500ms "
+	  "(default 10s)" },
 	END,
 };
 static const struct cli_option_doc machine_servicing_opts[] = {
@@ -254,7 +260,8 @@ static const struct cli_sub_doc machine_subs[] = {
 	{ "iid", "NAME", "the machine's installation ID",
 	  "actsim machine iid srv1", no_options },
 	{ "activate",
-	  "NAME --local | --cid CID | --online [--url URL] [--insecure]",
+	  "NAME --local | --cid CID | --online [--url URL] [--insecure] "
+	  "[--cacert FILE] [--timeout D]",
 	  "activate the machine", "actsim machine activate srv1 --local",
 	  machine_activate_opts },
 	{ "servicing", "NAME --sp 2 [--slipstream]",

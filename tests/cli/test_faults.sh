@@ -131,6 +131,49 @@ code=$(curl -sS -i --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/body" -w '%{http_cod
 check "down: 503 CLEARINGHOUSE_DOWN with Retry-After: 120" '[ "$code" = 503 ] && grep -q CLEARINGHOUSE_DOWN "$T/body" && grep -qi "^Retry-After: 120" "$T/body"' "HTTP $code $(cat "$T/body")"
 echo "# down: curl exit 0, HTTP $code, $(grep -i retry-after "$T/body" | tr -d '\r')"
 
+# --- the online client meets each kind in words ---
+HW=$(cd "$(dirname "$0")/../../fixtures/hardware" && pwd)
+K=$($A key gen --sku standard --channel retail --platform x86)
+$A machine create on1 --key "$K" --hw "$HW/dl380.json" --country DE >/dev/null
+# online NAME REASON WORDS [fault args]: the fault, then activate --online
+online() {
+	o_name=$1 o_reason=$2 o_words=$3
+	shift 3
+	$A admin faults set --route /v1/activations "$@" >/dev/null
+	run $A --json machine activate on1 --online --timeout 2s
+	check "online, $o_name: exit 1, reason $o_reason, the words, the number to call" \
+		'[ "$rc" = 1 ] && python3 -c "import json,sys; e=json.load(open(sys.argv[1]))[\"error\"]; sys.exit(0 if e[\"code\"] == \"ONLINE_ACTIVATION_FAILED\" and e[\"reason\"] == sys.argv[2] and sys.argv[3] in e[\"message\"] and e[\"phone\"] == \"0800 555 0174\" and e[\"message\"].endswith(\"call 0800 555 0174 (DE)\") else 1)" "$T/out" "$o_reason" "$o_words"' \
+		"exit $rc: $(out)"
+	echo "# online, $o_name: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["message"])' "$T/out" 2>/dev/null)"
+}
+online reset reset "the clearinghouse reset the connection" --kind reset
+online timeout timeout "no answer from the clearinghouse in 2 s" --kind timeout --hold 5s
+online truncate truncated "the clearinghouse's answer was cut short" --kind truncate --bytes 20
+online garbage garbage "the clearinghouse's answer was not HTTP" --kind garbage
+online tls tls "the secure connection to the clearinghouse failed" --kind tls --count 1
+online error http_error "the clearinghouse answered 502 UPSTREAM_BROKEN: fault injected" --kind error --status 502 --code UPSTREAM_BROKEN
+online down down "the clearinghouse is down; it asks to try again in 90 s" --kind down --retry-after 90s
+json_is "down: retry_after in the error" 'd["error"]["retry_after"] == 90'
+$A admin faults set --route /v1/activations --kind slow --rate 2000 >/dev/null
+expect "online, slow: activated all the same" 0 $A --json machine activate on1 --online
+json_is "activated" 'd["license_status"] == "activated"'
+$A admin faults clear >/dev/null
+run $A --json machine activate on1 --online --url "https://127.0.0.1:1"
+json_is "online, nothing listening at --url: the road failed (exit 1), the number to call" 'd["error"]["reason"] == "unreachable" and d["error"]["phone"] == "0800 555 0174"'
+check "exit 1" '[ "$rc" = 1 ]' "exit $rc"
+mv "$ACTSIM_LAB/server.json" "$T/server.json.keep"
+printf '{"url": "https://127.0.0.1:1", "pid": 1}\n' > "$ACTSIM_LAB/server.json"
+expect "a stale server.json: no clearinghouse for the lab" 3 $A machine activate on1 --online
+stderr_has "in words" "actsim: no clearinghouse is running for lab '$ACTSIM_LAB' (start one with 'actsim server')"
+mv "$T/server.json.keep" "$ACTSIM_LAB/server.json"
+KA=$(ACTSIM_LAB=$T/a $A key gen --sku web --channel retail --platform x86)
+ACTSIM_LAB=$T/a $A machine create w1 --key "$KA" --hw "$HW/dl380.json" >/dev/null
+cp "$ACTSIM_LAB/server.json" "$T/a/server.json"
+run env ACTSIM_LAB="$T/a" $A machine activate w1 --online
+check "another lab's server: exit 3, not this lab's clearinghouse" '[ "$rc" = 3 ] && grep -qF "actsim: the server at $URL is not this lab'"'"'s clearinghouse (its certificate is not signed by $T/a/tls/ca.pem)" "$T/err"' "exit $rc: $(err)"
+run env ACTSIM_LAB="$T/a" $A admin faults list
+check "admin says the same" '[ "$rc" = 3 ] && grep -qF "is not this lab'"'"'s clearinghouse" "$T/err"' "exit $rc: $(err)"
+
 # --- the same through Python's client ---
 set_fault "reset again" --route /v1/activations --kind reset
 python3 - "$ACTSIM_LAB/tls/ca.pem" "$URL" > "$T/py" 2>&1 <<'PY'
@@ -182,7 +225,7 @@ json_is "--json: UNKNOWN_ROUTE" 'd["error"]["code"] == "UNKNOWN_ROUTE"'
 
 # --- metrics and the request log ---
 code=$(curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/metrics" -w '%{http_code}' "$URL/metrics")
-check "metrics: faults by route and kind" 'grep -q "^actsim_faults_injected_total{route=\"/v1/activations\",kind=\"reset\"} 2" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"(handshake)\",kind=\"tls\"} 1" "$T/metrics"' "$(grep fault "$T/metrics")"
+check "metrics: faults by route and kind" 'grep -q "^actsim_faults_injected_total{route=\"/v1/activations\",kind=\"reset\"} 3$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"(handshake)\",kind=\"tls\"} 2$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"/v1/keys/validate\",kind=\"error\"} 1$" "$T/metrics"' "$(grep fault "$T/metrics")"
 check "metrics: no status=\"0\" rows" '! grep -q "status=\"0\"" "$T/metrics"' "$(grep 'status="0"' "$T/metrics")"
 run $A --json admin requests --limit 1000
 json_is "the request log records each kind" '{r["fault"] for r in d["requests"] if r["fault"]} == {"error","latency","reset","timeout","truncate","slow","garbage","tls","down"}'

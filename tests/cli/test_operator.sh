@@ -114,7 +114,7 @@ expect "help machine activate" 0 $A help machine activate
 check "help SUB prints the same as --help" 'cmp -s "$T/out" "$T/h1"' "$(diff "$T/h1" "$T/out" | head -5)"
 cat >"$T/want" <<'T'
 usage: actsim machine activate NAME --local | --cid CID | --online [--url URL]
-           [--insecure]
+           [--insecure] [--cacert FILE] [--timeout D]
 
 activate the machine
 
@@ -124,10 +124,13 @@ options:
   --cid CID               apply a confirmation ID obtained elsewhere (by
                           telephone)
   --url URL               the clearinghouse to ask (default: the lab's running
-                          server from DIR/server.json, else
-                          https://127.0.0.1:8443)
+                          server, from DIR/server.json)
   --insecure              do not verify the server's certificate (default:
                           verify it against the lab's CA)
+  --cacert FILE           verify the server against this CA (default: the
+                          lab's, DIR/tls/ca.pem)
+  --timeout D             give up when no answer came in D, such as 10s or
+                          500ms (default 10s)
 
 example: actsim machine activate srv1 --local
 T

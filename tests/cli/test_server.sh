@@ -223,7 +223,13 @@ $A machine create on1 --key "$($A key gen --sku web --channel retail --platform 
 expect "machine activate --online" 0 $A --json machine activate on1 --online
 json_is "activated online" 'd["kind"] == "online" and d["license_status"] == "activated"'
 expect "--insecure skips verification" 0 $A machine activate on1 --online --insecure --url "$URL"
-expect "a wrong CA is refused" 1 $A --lab "$T/other" machine activate x --online --url "$URL"
+expect "a server with another lab's certificate is refused" 3 $A --lab "$T/other" machine activate x --online --url "$URL"
+stderr_has "and named" "the server at $URL is not this lab's clearinghouse"
+expect "--cacert trusts another CA (the server then refuses the IID)" 1 $A --lab "$T/other" --json machine activate x --online --url "$URL" --cacert "$ACTSIM_LAB/tls/ca.pem"
+json_is "the clearinghouse's own refusal" 'd["error"]["code"] == "INVALID_INSTALLATION_ID"'
+expect "--cacert needs a readable file" 2 $A machine activate on1 --online --cacert "$T/nope.pem"
+expect "--timeout needs a duration" 2 $A machine activate on1 --online --timeout 10
+expect "--timeout goes with --online" 2 $A machine activate on1 --local --timeout 10s
 expect "--url must be https" 2 $A machine activate on1 --online --url "http://127.0.0.1:$PORT"
 
 # --- the telephone road through a pseudo-terminal, as a person would ---
@@ -300,8 +306,10 @@ check "32 at once: exactly 2 granted, 30 refused" 'grep -q "^ *2 200$" "$T/codes
 stop_server
 check "server.json removed on stop" '[ ! -e "$ACTSIM_LAB/server.json" ]' "still there"
 check "clean stop message" 'grep -q "server stopped" "$T/srv.err"' "$(cat "$T/srv.err")"
-expect "online with the server stopped" 1 $A machine activate on1 --online
-stderr_has "says what failed and the number to call" "(888) 555-0171"
+expect "online with the server stopped" 3 $A machine activate on1 --online
+stderr_has "says no server runs for the lab" "actsim: no clearinghouse is running for lab '$ACTSIM_LAB' (start one with 'actsim server')"
+expect "admin with the server stopped" 3 $A admin faults list
+stderr_has "the same words" "no clearinghouse is running for lab"
 start_server
 admin GET "/v1/admin/activations?product_key=$K32"; status_is "after a restart" 200
 json_is "the 2 activations survived" 'len(d["activations"]) == 2'
