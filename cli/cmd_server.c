@@ -56,10 +56,12 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 		{ "routes", no_argument, NULL, 'r' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'o' },
+		{ "request-log-max", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o;
-	unsigned long long threads = 0, max_conns = 0, timeout = 0;
+	unsigned long long threads = 0, max_conns = 0, timeout = 0,
+			   log_max = 0;
 	char err[1024] = "";
 	int c, status;
 
@@ -93,6 +95,13 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 						 "seconds, not '%s'",
 						 optarg);
 			break;
+		case 'g':
+			if (!cli_parse_u64(optarg, 1, 1000000000, &log_max))
+				return cli_usage(res, "server",
+						 "--request-log-max takes 1 to "
+						 "1000000000 rows, not '%s'",
+						 optarg);
+			break;
 		case 'c':
 			o.cert_file = optarg;
 			break;
@@ -117,6 +126,7 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	o.threads = (unsigned)threads;
 	o.max_connections = (unsigned)max_conns;
 	o.timeout = (unsigned)timeout;
+	o.request_log_max = log_max;
 	status = server_run(&o, err, sizeof err);
 	if (status == 2)
 		return cli_usage(res, "server", "%s", err);

@@ -498,13 +498,16 @@ static const struct cli_option_doc server_opts[] = {
 	  "connections open at once (default 1024)" },
 	{ "timeout", "SECONDS",
 	  "close idle or too slow connections after this (default 30)" },
+	{ "request-log-max", "N",
+	  "request-log rows kept, the oldest trimmed (default 100000)" },
 	{ "routes", NULL, "print the route table and exit" },
 	END,
 };
 static const struct cli_sub_doc server_subs[] = {
 	{ NULL,
 	  "[--listen ADDR:PORT] [--threads N] [--cert FILE --key FILE] "
-	  "[--max-connections N] [--timeout SECONDS] | --routes",
+	  "[--max-connections N] [--timeout SECONDS] "
+	  "[--request-log-max N] | --routes",
 	  "run the HTTPS clearinghouse (default 127.0.0.1:8443)",
 	  "actsim server --listen 127.0.0.1:0", server_opts },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -49,6 +49,11 @@ void api_db_failure(struct api_response *resp, const struct actsim_lab *lab)
 			  "%s; nothing was recorded, try again",
 			  actsim_lab_errmsg(lab));
 		resp->retry_after = 1;
+	} else if (actsim_lab_errcode(lab) == ACTSIM_E_LAB_BUSY) {
+		api_error(resp, 503, "LAB_BUSY",
+			  "the lab is held by another process; nothing was "
+			  "recorded, try again");
+		resp->retry_after = 1;
 	} else {
 		api_error(resp, 500, "INTERNAL",
 			  "the lab database failed; nothing was recorded");
@@ -591,6 +596,10 @@ static const char *const event_names[API_N_EVENTS][2] = {
 				    "Requests refused before routing: "
 				    "unknown methods, oversized headers or "
 				    "bodies, malformed requests." },
+	[API_EV_LOG_DROPPED] = { "request_log_dropped",
+				 "Request-log rows not kept: more were "
+				 "waiting for a busy lab than the log "
+				 "keeps." },
 };
 
 void api_metrics_event(struct api_metrics *m, enum api_event ev, uint64_t n)

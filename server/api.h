@@ -69,6 +69,7 @@ enum api_event {
 	API_EV_QUEUE_FULL,       /* writes answered 503 SERVER_BUSY */
 	API_EV_WRITE_RETRIED,    /* request-log batches retried */
 	API_EV_PROTOCOL_ERROR,   /* requests refused before routing */
+	API_EV_LOG_DROPPED,      /* log rows beyond the queue, while busy */
 	API_N_EVENTS
 };
 

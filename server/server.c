@@ -37,8 +37,18 @@
 #define BATCH_MAX 256
 #define STOP_GRACE_SECONDS 5
 #define SLOW_TICK_MS 100 /* a "slow" fault sends a piece this often */
-/* How long a server write waits for a CLI command holding the lab. */
-#define SERVER_LAB_WAIT_MS 10000
+/* How long a batch waits for a CLI command holding the lab before its
+ * requests are answered 503 LAB_BUSY (its log rows are kept and retried). */
+#define SERVER_LAB_WAIT_MS 3000
+/* Writes waiting for the writer: beyond this, 503 SERVER_BUSY. (One
+ * connection has at most one request in flight, so this matters only
+ * with a very high --max-connections.) */
+#define WRITE_QUEUE_MAX 4096
+/* Request-log rows waiting while the lab is busy: at most this many, nor
+ * more than the log keeps; the rest are counted as dropped. */
+#define LOG_QUEUE_MAX 65536
+#define LOG_RETRIES 3 /* attempts for a log row after other failures */
+#define DEFAULT_REQUEST_LOG_MAX 100000
 
 struct worker;
 struct conn;
@@ -62,6 +72,7 @@ struct pending {
 	struct fault hit;  /* requests: the fault that hit, if any */
 	double start;
 	bool failed; /* the transaction that held it did not commit */
+	int attempts;      /* log entries: failed commits so far */
 };
 
 struct worker {
@@ -111,7 +122,9 @@ struct server {
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
 	struct pending *qhead, *qtail;
+	size_t qwrites, qlogs; /* queued requests and log rows */
 	bool qstop;
+	int64_t request_log_max;
 	bool owns_server_file;
 };
 
@@ -180,9 +193,23 @@ static const char *reason_phrase(int status)
 
 /* ---- the writer: batches of deferred writes, one commit each ---- */
 
-static void enqueue(struct server *s, struct pending *p)
+/* Queues a write or a log row; false when its queue is full. */
+static bool enqueue(struct server *s, struct pending *p)
 {
+	size_t log_cap = (size_t)s->request_log_max < LOG_QUEUE_MAX ?
+				 (size_t)s->request_log_max :
+				 LOG_QUEUE_MAX;
+
 	pthread_mutex_lock(&s->qlock);
+	if (p->w != NULL ? s->qwrites >= WRITE_QUEUE_MAX :
+			   s->qlogs >= log_cap) {
+		pthread_mutex_unlock(&s->qlock);
+		return false;
+	}
+	if (p->w != NULL)
+		s->qwrites++;
+	else
+		s->qlogs++;
 	p->next = NULL;
 	if (s->qtail != NULL)
 		s->qtail->next = p;
@@ -190,6 +217,23 @@ static void enqueue(struct server *s, struct pending *p)
 		s->qhead = p;
 	s->qtail = p;
 	pthread_cond_signal(&s->qcond);
+	pthread_mutex_unlock(&s->qlock);
+	return true;
+}
+
+/* Puts log rows of a batch that could not commit back at the head of the
+ * queue, in order, for the next batch. */
+static void requeue_front(struct server *s, struct pending *list,
+			  struct pending *last, size_t n)
+{
+	if (list == NULL)
+		return;
+	pthread_mutex_lock(&s->qlock);
+	last->next = s->qhead;
+	s->qhead = list;
+	if (s->qtail == NULL)
+		s->qtail = last;
+	s->qlogs += n;
 	pthread_mutex_unlock(&s->qlock);
 }
 
@@ -207,28 +251,40 @@ static void deliver(struct pending *p)
 /* Runs a batch in one transaction; true when it did not commit. */
 static bool write_batch(struct server *s, struct pending *batch)
 {
+	struct api_metrics *m = &s->env.metrics;
 	struct pending *p;
-	bool failed;
-	int64_t now = 0;
+	actsim_err e;
+	bool failed, logged = false;
+	int64_t now = 0, trimmed = 0;
 
-	failed = actsim_lab_begin(s->wlab, true) != ACTSIM_OK ||
+	e = actsim_lab_begin(s->wlab, true);
+	failed = e != ACTSIM_OK ||
 		 actsim_lab_clock_get(s->wlab, &now) != ACTSIM_OK;
 	for (p = batch; p != NULL && !failed; p = p->next) {
-		if (p->w == NULL)
+		if (p->w == NULL) {
 			failed = actsim_lab_request_add(
 					 s->wlab, now, p->method, p->route,
 					 p->status, p->fault,
 					 (int64_t)(p->start * 1e6)) != ACTSIM_OK;
-		else
+			logged = true;
+		} else {
 			failed = p->write.run(&s->env, s->wlab, now,
 					      p->write.arg, &p->resp) != 0;
+		}
 	}
+	/* The log keeps its newest rows, trimmed in the same transaction. */
+	if (!failed && logged &&
+	    actsim_lab_request_trim(s->wlab, s->request_log_max, &trimmed) !=
+		    ACTSIM_OK)
+		failed = true;
 	/* Nothing is answered before the commit: an acknowledged write is
 	 * durable (SQLite synchronous=FULL; a PostgreSQL commit). */
 	if (!failed && actsim_lab_commit(s->wlab) != ACTSIM_OK)
 		failed = true;
 	if (failed)
 		actsim_lab_rollback(s->wlab);
+	else if (trimmed > 0)
+		api_metrics_event(m, API_EV_LOG_TRIMMED, (uint64_t)trimmed);
 	for (p = batch; p != NULL; p = p->next)
 		p->failed = failed;
 	return failed;
@@ -236,13 +292,22 @@ static bool write_batch(struct server *s, struct pending *batch)
 
 static void commit_batch(struct server *s, struct pending *batch)
 {
-	struct pending *p, *next;
+	struct api_metrics *m = &s->env.metrics;
+	struct pending *p, *next, *retry = NULL, *retry_tail = NULL;
+	size_t nretry = 0;
+	bool busy, stopping;
 
-	/* A batch fails as a whole. Unless the database is simply gone,
-	 * retry its requests one per transaction: that confines a failure to
-	 * the request that caused it, and ends a deadlock between two nodes'
-	 * batches (a transaction deciding one key cannot be part of one). */
-	if (write_batch(s, batch) && batch->next != NULL &&
+	pthread_mutex_lock(&s->qlock);
+	stopping = s->qstop;
+	pthread_mutex_unlock(&s->qlock);
+	/* A batch fails as a whole. Unless the database is simply gone or
+	 * held by another process, retry its requests one per transaction:
+	 * that confines a failure to the request that caused it, and ends a
+	 * deadlock between two nodes' batches (a transaction deciding one
+	 * key cannot be part of one). */
+	busy = write_batch(s, batch) &&
+	       actsim_lab_errcode(s->wlab) == ACTSIM_E_LAB_BUSY;
+	if (batch->failed && !busy && batch->next != NULL &&
 	    actsim_lab_errcode(s->wlab) != ACTSIM_E_DB_UNAVAILABLE) {
 		for (p = batch; p != NULL; p = next) {
 			next = p->next;
@@ -258,14 +323,34 @@ static void commit_batch(struct server *s, struct pending *batch)
 			p->write.free(p->write.arg);
 		memset(&p->write, 0, sizeof p->write);
 		if (p->w == NULL) {
-			free(p);
+			/* A log row is never lost to a busy lab: it goes
+			 * back in the queue. Other failures get a few more
+			 * tries. */
+			if (p->failed && !stopping &&
+			    (busy || ++p->attempts < LOG_RETRIES)) {
+				p->next = NULL;
+				if (retry_tail != NULL)
+					retry_tail->next = p;
+				else
+					retry = p;
+				retry_tail = p;
+				nretry++;
+			} else {
+				free(p);
+			}
 			continue;
 		}
 		if (p->failed) {
 			api_response_release(&p->resp);
 			api_db_failure(&p->resp, s->wlab);
+			if (busy)
+				api_metrics_event(m, API_EV_LAB_BUSY, 1);
 		}
 		deliver(p);
+	}
+	if (nretry > 0) {
+		api_metrics_event(m, API_EV_WRITE_RETRIED, 1);
+		requeue_front(s, retry, retry_tail, nretry);
 	}
 }
 
@@ -293,6 +378,12 @@ static void *writer_main(void *arg)
 		if (s->qhead == NULL)
 			s->qtail = NULL;
 		p->next = NULL;
+		for (p = batch; p != NULL; p = p->next) {
+			if (p->w != NULL)
+				s->qwrites--;
+			else
+				s->qlogs--;
+		}
 		pthread_mutex_unlock(&s->qlock);
 		commit_batch(s, batch);
 	}
@@ -362,7 +453,10 @@ static void log_request(struct server *s, const char *method,
 	p->status = status;
 	p->fault = fault;
 	p->start = seconds; /* the latency, for log entries */
-	enqueue(s, p);
+	if (!enqueue(s, p)) {
+		free(p);
+		api_metrics_event(&s->env.metrics, API_EV_LOG_DROPPED, 1);
+	}
 }
 
 /* status 0: no HTTP answer went out (a reset, a held request, garbage);
@@ -637,8 +731,16 @@ static void process(struct worker *w, struct evhttp_request *req,
 			p->start = start;
 			snprintf(p->method, sizeof p->method, "%s",
 				 method_name(evhttp_request_get_command(req)));
-			enqueue(w->srv, p);
-			return;
+			if (enqueue(w->srv, p))
+				return;
+			free(p);
+			if (write.free != NULL)
+				write.free(write.arg);
+			api_error(&resp, 503, "SERVER_BUSY",
+				  "too many writes are waiting; retry");
+			resp.retry_after = 1;
+			api_metrics_event(&w->srv->env.metrics,
+					  API_EV_QUEUE_FULL, 1);
 		}
 	}
 	/* A read that failed because the database is away says so. */
@@ -1464,6 +1566,9 @@ struct server *server_start(const struct server_opts *o, char *err,
 		threads = MAX_WORKERS;
 	s->timeout = o->timeout ? (int)o->timeout : 30;
 	s->max_connections = o->max_connections ? o->max_connections : 1024;
+	s->request_log_max = o->request_log_max ?
+				     (int64_t)o->request_log_max :
+				     DEFAULT_REQUEST_LOG_MAX;
 	fit_descriptor_limit(s, threads);
 	pthread_once(&conn_index_once, conn_index_init);
 	evthread_use_pthreads();

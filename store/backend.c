@@ -165,6 +165,16 @@ actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
 	return lab->be->request_list(lab, limit, out);
 }
 
+actsim_err actsim_lab_request_trim(struct actsim_lab *lab, int64_t keep,
+				   int64_t *removed)
+{
+	*removed = 0;
+	if (keep < 0)
+		return lab_fail(lab, ACTSIM_E_INVALID_ARG,
+				"a negative number of rows to keep");
+	return lab->be->request_trim(lab, keep, removed);
+}
+
 actsim_err actsim_lab_reset(struct actsim_lab *lab)
 {
 	return lab->be->reset(lab);

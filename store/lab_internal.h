@@ -91,6 +91,8 @@ struct lab_backend {
 				  int64_t latency_us);
 	actsim_err (*request_list)(struct actsim_lab *lab, size_t limit,
 				   json_t **out);
+	actsim_err (*request_trim)(struct actsim_lab *lab, int64_t keep,
+				   int64_t *removed);
 	actsim_err (*reset)(struct actsim_lab *lab);
 	/* ---- copying a lab to the other backend (store/migrate.c) ---- */
 	/* Calls fn for every row of table t, columns as in lab_columns. */

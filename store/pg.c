@@ -965,6 +965,26 @@ static actsim_err pg_request_add(struct actsim_lab *lab, int64_t at,
 		    6, p, NULL, "cannot log a request");
 }
 
+static actsim_err pg_request_trim(struct actsim_lab *lab, int64_t keep,
+				  int64_t *removed)
+{
+	char k[24];
+	const char *p = k;
+	PGresult *res;
+	actsim_err e;
+
+	snprintf(k, sizeof k, "%lld", (long long)keep);
+	e = pg_q(lab,
+		 "DELETE FROM request_log WHERE id <= "
+		 "(SELECT max(id) FROM request_log) - $1::bigint",
+		 1, &p, &res, "cannot trim the request log");
+	if (e != ACTSIM_OK)
+		return e;
+	*removed = rows_changed(res);
+	PQclear(res);
+	return ACTSIM_OK;
+}
+
 static actsim_err pg_request_list(struct actsim_lab *lab, size_t limit,
 				  json_t **out)
 {
@@ -1167,6 +1187,7 @@ const struct lab_backend lab_backend_pg = {
 	.registration_add = pg_registration_add,
 	.request_add = pg_request_add,
 	.request_list = pg_request_list,
+	.request_trim = pg_request_trim,
 	.reset = pg_reset,
 	.rows_read = pg_rows_read,
 	.rows_write = pg_rows_write,

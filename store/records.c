@@ -455,6 +455,27 @@ static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 	return e;
 }
 
+static actsim_err sqlite_request_trim(struct actsim_lab *lab, int64_t keep,
+				      int64_t *removed)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+
+	/* Ids only grow: the newest `keep` rows are those above max - keep. */
+	e = db_prepare(lab, "DELETE FROM request_log WHERE id <= "
+			    "(SELECT max(id) FROM request_log) - ?",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, keep);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		e = db_fail(lab, "cannot trim the request log");
+	else
+		*removed = sqlite3_changes64(lab->db);
+	db_release(st);
+	return e;
+}
+
 static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 				   json_t **out)
 {
@@ -691,6 +712,7 @@ const struct lab_backend lab_backend_sqlite = {
 	.registration_add = sqlite_registration_add,
 	.request_add = sqlite_request_add,
 	.request_list = sqlite_request_list,
+	.request_trim = sqlite_request_trim,
 	.reset = sqlite_reset,
 	.rows_read = sqlite_rows_read,
 	.rows_write = sqlite_rows_write,

@@ -236,4 +236,99 @@ report(len(err) < 4096, "stderr stays short (%d bytes)" % len(err),
 report(status == 200, "then a client is served (%.2f s)" % secs,
        "status %s" % status)
 
+# --- a lab held by another process ---------------------------------------
+import sqlite3
+import threading
+import urllib.request
+
+
+def https(url, method="GET", body=None, timeout=30):
+    ctx = ssl.create_default_context(cafile=os.path.join(lab, "tls",
+                                                         "ca.pem"))
+    req = urllib.request.Request(url, method=method, data=body,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def log_rows():
+    db = sqlite3.connect(os.path.join(lab, "lab.db"), timeout=60)
+    n = db.execute("SELECT count(*) FROM request_log").fetchone()[0]
+    db.close()
+    return n
+
+
+def metric(url, name):
+    for line in https(url + "/metrics")[2].decode().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    return None
+
+
+k = run_cli(actsim, env, ["key", "gen", "--sku", "standard", "--channel",
+                          "msdn", "--platform", "x86"])[1]["keys"][0]["key"]
+hw = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                  "fixtures", "hardware", "pe2850.json")
+run_cli(actsim, env, ["machine", "create", "busy1", "--key", k, "--hw", hw])
+iid = run_cli(actsim, env, ["machine", "iid", "busy1"])[1]["installation_id"]
+activation = json.dumps({"installation_id": iid}).encode()
+srv, url, port = start("--threads", "2")
+before = log_rows()
+holder = sqlite3.connect(os.path.join(lab, "lab.db"), isolation_level=None)
+holder.execute("BEGIN IMMEDIATE")
+results = []
+
+
+def activate():
+    results.append(https(url + "/v1/activations", "POST", activation))
+
+
+threads = [threading.Thread(target=activate) for _ in range(8)]
+t = time.monotonic()
+for th in threads:
+    th.start()
+misses = [https(url + "/no-such-route")[0] for _ in range(40)]
+for th in threads:
+    th.join()
+held = time.monotonic() - t
+holder.execute("COMMIT")
+holder.close()
+busy = [r for r in results if r[0] == 503]
+report(len(busy) == 8 and
+       all(json.loads(r[2])["error"]["code"] == "LAB_BUSY" and
+           r[1].get("Retry-After") == "1" for r in busy),
+       "while a CLI command holds the lab, writes answer 503 LAB_BUSY with "
+       "Retry-After (%d of 8, in %.1f s)" % (len(busy), held),
+       "%s" % [(r[0], r[2][:80]) for r in results])
+report(misses == [404] * 40, "reads are answered meanwhile", "%s" % misses)
+status = https(url + "/v1/activations", "POST", activation)[0]
+report(status == 200, "once the lab is free the write goes through",
+       "status %s" % status)
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline and log_rows() < before + 49:
+    time.sleep(0.2)
+rows = log_rows() - before
+report(rows >= 49, "no request-log row was lost: %d rows for 49 requests "
+       "(the busy batches were retried)" % rows, "%d rows" % rows)
+stop(srv)
+
+# --- the request log keeps its newest rows -------------------------------
+srv, url, port = start("--threads", "2", "--request-log-max", "100")
+for _ in range(300):
+    https(url + "/no-such-route")
+time.sleep(1)
+https(url + "/no-such-route")
+time.sleep(1)
+rows = log_rows()
+trimmed = metric(url, "actsim_request_log_trimmed_total")
+report(rows <= 100 and rows >= 90,
+       "--request-log-max 100: after 300 requests the log holds %d rows"
+       % rows, "%d rows" % rows)
+report(trimmed is not None and trimmed >= 200,
+       "trimmed rows counted in /metrics (%s)" % trimmed, "%s" % trimmed)
+stop(srv)
+
 finish()

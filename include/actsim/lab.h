@@ -253,6 +253,11 @@ actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
 				   json_t **out)
 	__attribute__((warn_unused_result));
+/* Keeps the newest `keep` rows of the request log and removes the rest;
+ * *removed says how many went. */
+actsim_err actsim_lab_request_trim(struct actsim_lab *lab, int64_t keep,
+				   int64_t *removed)
+	__attribute__((warn_unused_result));
 
 /* Drops activations, blocks, registrations and the request log; keeps
  * the realm, keys, machines and the clock. */
