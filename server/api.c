@@ -323,6 +323,7 @@ static int h_activate(struct api_env *env, struct actsim_lab *lab,
 		return API_DONE;
 	}
 	defer(w, run_activation, job);
+	w->order = job->rq.plain.key_id + 1;
 	return API_DEFERRED;
 }
 

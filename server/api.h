@@ -56,6 +56,10 @@ struct api_write {
 		   void *arg, struct api_response *out);
 	void *arg;
 	void (*free)(void *arg);
+	/* A batch runs its writes in ascending order (0: first): writes that
+	 * lock a key carry the key's ID, so that writers on several nodes
+	 * take their locks in one order and cannot deadlock. */
+	uint64_t order;
 };
 
 #define API_LATENCY_BUCKETS 12

@@ -73,6 +73,7 @@ struct pending {
 	double start;
 	bool failed; /* the transaction that held it did not commit */
 	int attempts;      /* log entries: failed commits so far */
+	unsigned seq; /* place in its batch as it came */
 };
 
 struct worker {
@@ -290,6 +291,35 @@ static bool write_batch(struct server *s, struct pending *batch)
 	return failed;
 }
 
+static int by_order(const void *a, const void *b)
+{
+	const struct pending *x = *(struct pending *const *)a,
+			     *y = *(struct pending *const *)b;
+
+	if (x->write.order != y->write.order)
+		return x->write.order < y->write.order ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Puts a batch in its writes' order (api_write.order), ties as they
+ * came. */
+static struct pending *sort_batch(struct pending *batch)
+{
+	struct pending *list[BATCH_MAX], *p;
+	unsigned n = 0;
+
+	for (p = batch; p != NULL && n < BATCH_MAX; p = p->next) {
+		p->seq = n;
+		list[n++] = p;
+	}
+	if (p != NULL)
+		return batch; /* never longer than BATCH_MAX */
+	qsort(list, n, sizeof list[0], by_order);
+	for (unsigned i = 0; i < n; i++)
+		list[i]->next = i + 1 < n ? list[i + 1] : NULL;
+	return list[0];
+}
+
 static void commit_batch(struct server *s, struct pending *batch)
 {
 	struct api_metrics *m = &s->env.metrics;
@@ -297,6 +327,7 @@ static void commit_batch(struct server *s, struct pending *batch)
 	size_t nretry = 0;
 	bool busy, stopping;
 
+	batch = sort_batch(batch);
 	pthread_mutex_lock(&s->qlock);
 	stopping = s->qstop;
 	pthread_mutex_unlock(&s->qlock);
