@@ -23,10 +23,23 @@ static void print_ids(FILE *out, const char *title, const json_t *arr)
 	size_t i;
 	json_t *el;
 
+	size_t col = strlen(title) + 1;
+
 	fprintf(out, "%s:", title);
-	json_array_foreach(arr, i, el)
-		fprintf(out, "%s%s", i ? ", " : " ",
-			json_string_value(json_object_get(el, "id")));
+	json_array_foreach(arr, i, el) {
+		const char *id = json_string_value(json_object_get(el, "id"));
+
+		/* wrapped to fit 80 columns */
+		if (col + strlen(id) + 2 > 79) {
+			fprintf(out, ",\n ");
+			col = 1;
+		} else if (i > 0) {
+			fputc(',', out);
+			col++;
+		}
+		fprintf(out, " %s", id);
+		col += strlen(id) + 1;
+	}
 	fputc('\n', out);
 }
 
@@ -39,8 +52,50 @@ static void catalog_text(const json_t *res, FILE *out)
 	fprintf(out, "%s\n(%s)\n\n",
 		json_string_value(json_object_get(doc, "family")),
 		json_string_value(json_object_get(res, "source")));
-	print_ids(out, "channels", json_object_get(doc, "channels"));
+	fputs("channels (grace period, activation limit):\n", out);
+	json_array_foreach(json_object_get(doc, "channels"), i, el) {
+		const json_t *g = json_object_get(el, "grace_days");
+		const json_t *pol = json_object_get(el, "policy");
+		const json_t *ev = json_object_get(el, "evaluation_expiry_days");
+		const char *mode =
+			json_string_value(json_object_get(pol, "mode"));
+		char grace[64], limit[96];
+
+		if (json_is_integer(g))
+			snprintf(grace, sizeof grace, "%lld days%s",
+				 json_integer_value(g), "");
+		else
+			snprintf(grace, sizeof grace, "none");
+		if (mode != NULL && strcmp(mode, "limit") == 0)
+			snprintf(limit, sizeof limit,
+				 "%lld machines in %lld days",
+				 json_integer_value(
+					 json_object_get(pol, "max_hardware")),
+				 json_integer_value(
+					 json_object_get(pol, "window_days")));
+		else if (mode != NULL && strcmp(mode, "bind_first") == 0)
+			snprintf(limit, sizeof limit,
+				 "bound to the first hardware");
+		else if (mode != NULL && strcmp(mode, "exempt") == 0)
+			snprintf(limit, sizeof limit, "no activation needed");
+		else
+			snprintf(limit, sizeof limit, "%s", mode ? mode : "-");
+		fprintf(out, "  %-11s %-16s %s",
+			json_string_value(json_object_get(el, "id")), grace,
+			limit);
+		if (json_is_integer(ev))
+			fprintf(out, "\n%-31sthe evaluation ends %lld days after "
+				     "installation", "", json_integer_value(ev));
+		fputc('\n', out);
+	}
+	fputc('\n', out);
 	print_ids(out, "languages", json_object_get(doc, "languages"));
+	fputs("\nactivation by telephone (country, number):\n", out);
+	json_array_foreach(json_object_get(doc, "countries"), i, el)
+		fprintf(out, "  %-3s %-24s %s\n",
+			json_string_value(json_object_get(el, "id")),
+			json_string_value(json_object_get(el, "name")),
+			json_string_value(json_object_get(el, "phone")));
 	fputs("\nproducts (SKU, platform, product code):\n", out);
 	json_array_foreach(json_object_get(doc, "products"), i, el) {
 		const char *sku = json_string_value(json_object_get(el, "sku"));

@@ -325,4 +325,27 @@ expect "an unknown machine" 2 $S --json slmgr nosuch /dli
 json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
 expect "no verb" 2 $S slmgr w1
 
+# --- catalog text: channels and telephone numbers ---
+expect "catalog" 0 $A catalog
+narrow "catalog fits 80 columns"
+cat >"$T/want" <<'T'
+channels (grace period, activation limit):
+  retail      30 days          2 machines in 120 days
+  msdn        60 days          10 machines in 120 days
+  evaluation  14 days          2 machines in 120 days
+                               the evaluation ends 180 days after installation
+  oem         30 days          bound to the first hardware
+  volume      none             no activation needed
+T
+sed -n '/^channels/,/^$/p' "$T/out" | sed '$d' >"$T/got"
+check "channels with grace days and limits" 'cmp -s "$T/got" "$T/want"' "$(diff "$T/want" "$T/got")"
+stdout_has "telephone numbers" "activation by telephone (country, number):"
+stdout_has "US number" "  US  United States            (888) 555-0171"
+stdout_has "DE number" "  DE  Germany                  0800 555 0174"
+expect "catalog json" 0 $A --json catalog
+$A catalog >"$T/cat.txt"
+$A --json catalog | python3 -c 'import json,sys; t=open(sys.argv[1]).read(); sys.exit(0 if all(c["phone"] in t and c["id"] in t for c in json.load(sys.stdin)["catalog"]["countries"]) else 1)' "$T/cat.txt"
+crc=$?
+check "every country and number in the text" '[ $crc = 0 ]' "missing"
+
 finish
