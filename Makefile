@@ -47,8 +47,24 @@ CATALOG = fixtures/catalog/ws2003.json
 
 .PHONY: all deps test check run tour demo bench fuzz asan tsan install uninstall clean
 
+# Man pages and shell completions, generated from the command table.
+DOCS = $(BUILD)/man/actsim.1 $(BUILD)/man/actsim-scenario.5 \
+	$(BUILD)/completion/actsim.bash $(BUILD)/completion/_actsim
+
 all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
-     $(BUILD)/actsim.pc
+     $(BUILD)/actsim.pc $(DOCS)
+
+$(BUILD)/docs.stamp: $(BUILD)/actsim scripts/gen-docs docs/scenarios.md \
+		$(CATALOG)
+	scripts/gen-docs $(BUILD)/actsim $(BUILD)
+	@touch $@
+
+$(BUILD)/completion/actsim.bash $(BUILD)/completion/_actsim: \
+		$(BUILD)/docs.stamp
+	@test -f $@
+
+$(BUILD)/man/%: $(BUILD)/docs.stamp
+	scdoc < $@.scd > $@
 
 deps:
 	@scripts/install-deps
@@ -183,13 +199,28 @@ install: all
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/actsim.pc
 	install -m 644 include/actsim/*.h $(DESTDIR)$(PREFIX)/include/actsim/
 	install -m 644 $(CATALOG) $(DESTDIR)$(PREFIX)/share/actsim/catalog/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 644 $(BUILD)/man/actsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/man/actsim-scenario.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(BUILD)/completion/actsim.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/actsim
+	install -m 644 $(BUILD)/completion/_actsim \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_actsim
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/actsim \
 		$(DESTDIR)$(PREFIX)/lib/libactsim.a \
 		$(DESTDIR)$(PREFIX)/lib/libactsim.so \
 		$(DESTDIR)$(PREFIX)/lib/libactsim.so.0 \
-		$(DESTDIR)$(PREFIX)/lib/pkgconfig/actsim.pc
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/actsim.pc \
+		$(DESTDIR)$(PREFIX)/share/man/man1/actsim.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/actsim-scenario.5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/actsim \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_actsim
 	rm -rf $(DESTDIR)$(PREFIX)/include/actsim \
 		$(DESTDIR)$(PREFIX)/share/actsim
 
