@@ -150,7 +150,7 @@ check "independent verifier: 20 valid, 2 invalid" \
 
 # --- catalog, help, global options ---
 expect "catalog" 0 $A catalog
-stdout_has "catalog text lists channels" "channels: retail, msdn, evaluation, oem, volume"
+stdout_has "catalog text lists channels" "channels (grace period, activation limit):"
 expect "catalog --json" 0 $A catalog --json
 json_is "75 key configurations" 'len(d["catalog"]["key_configurations"]) == 75'
 echo '{"catalog_version": 1, "platforms": 3}' > "$T/bad.json"
