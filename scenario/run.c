@@ -181,6 +181,7 @@ struct run {
 	json_t *failure;   /* its first failure */
 	json_t *more;      /* messages of the others */
 	char *aside;       /* comment lines not yet told */
+	char hostport[96]; /* the server's "127.0.0.1:PORT", once started */
 };
 
 static void emit(struct run *r, json_t *ev)
@@ -191,6 +192,33 @@ static void emit(struct run *r, json_t *ev)
 	fputc('\n', r->ev);
 	fflush(r->ev);
 	json_decref(ev);
+}
+
+/* A point's event with the server's port (a free one, different each
+ * run) written as PORT, so that the same file gives the same report. */
+static void emit_point(struct run *r, json_t *ev)
+{
+	char *text, *p, *from;
+	size_t n = strlen(r->hostport);
+
+	if (ev == NULL || n == 0) {
+		emit(r, ev);
+		return;
+	}
+	text = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	if (text == NULL)
+		return;
+	from = text;
+	while ((p = strstr(from, r->hostport)) != NULL) {
+		fwrite(from, 1, (size_t)(p - from), r->ev);
+		fputs("127.0.0.1:PORT", r->ev);
+		from = p + n;
+	}
+	fputs(from, r->ev);
+	fputc('\n', r->ev);
+	fflush(r->ev);
+	free(text);
 }
 
 static void narrate(struct run *r, const char *sentence)
@@ -310,7 +338,7 @@ static void close_point(struct run *r)
 			json_object_set_new(ev, "detail", json_string(d));
 		free(d);
 	}
-	emit(r, ev);
+	emit_point(r, ev);
 	json_decref(r->failure);
 	r->failure = NULL;
 	json_array_clear(r->more);
@@ -548,6 +576,10 @@ static void run_server(struct run *r, const struct step *st, bool start)
 		r->stop = true;
 		return;
 	}
+	snprintf(r->hostport, sizeof r->hostport, "%s",
+		 strstr(server_url(r->server), "://") != NULL ?
+			 strstr(server_url(r->server), "://") + 3 :
+			 server_url(r->server));
 	snprintf(sentence, sizeof sentence,
 		 "The clearinghouse is listening on %s.", server_url(r->server));
 	narrate(r, sentence);
