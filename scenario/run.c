@@ -182,6 +182,7 @@ struct run {
 	json_t *more;      /* messages of the others */
 	char *aside;       /* comment lines not yet told */
 	char hostport[96]; /* the server's "127.0.0.1:PORT", once started */
+	const char *temp_lab; /* the lab's folder when it is temporary */
 };
 
 static void emit(struct run *r, json_t *ev)
@@ -194,28 +195,42 @@ static void emit(struct run *r, json_t *ev)
 	json_decref(ev);
 }
 
-/* A point's event with the server's port (a free one, different each
- * run) written as PORT, so that the same file gives the same report. */
+/* Writes text with each needle replaced; NULL or empty needles skipped. */
+static void write_masked(FILE *f, const char *text, const char *const *needle,
+			 const char *const *with, size_t n)
+{
+	while (*text != '\0') {
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (needle[k] != NULL && needle[k][0] != '\0' &&
+			    strncmp(text, needle[k], strlen(needle[k])) == 0)
+				break;
+		if (k < n) {
+			fputs(with[k], f);
+			text += strlen(needle[k]);
+		} else {
+			fputc(*text++, f);
+		}
+	}
+}
+
+/* A point's event with what differs from run to run through no fault of
+ * the file written as a placeholder: the server's free port (PORT) and
+ * a temporary lab's folder (LAB). The same file gives the same report. */
 static void emit_point(struct run *r, json_t *ev)
 {
-	char *text, *p, *from;
-	size_t n = strlen(r->hostport);
+	const char *needle[] = { r->hostport, r->temp_lab };
+	const char *with[] = { "127.0.0.1:PORT", "LAB" };
+	char *text;
 
-	if (ev == NULL || n == 0) {
-		emit(r, ev);
+	if (ev == NULL)
 		return;
-	}
 	text = json_dumps(ev, JSON_COMPACT);
 	json_decref(ev);
 	if (text == NULL)
 		return;
-	from = text;
-	while ((p = strstr(from, r->hostport)) != NULL) {
-		fwrite(from, 1, (size_t)(p - from), r->ev);
-		fputs("127.0.0.1:PORT", r->ev);
-		from = p + n;
-	}
-	fputs(from, r->ev);
+	write_masked(r->ev, text, needle, with, 2);
 	fputc('\n', r->ev);
 	fflush(r->ev);
 	free(text);
@@ -685,8 +700,9 @@ static void run_steps(struct run *r)
 	close_point(r);
 }
 
-/* The child's work: runs the file in dir and writes its events to fd. */
-static void run_child(const struct scenario *sc, const char *dir,
+/* The child's work: runs the file in dir (temporary: temp) and writes
+ * its events to fd. */
+static void run_child(const struct scenario *sc, const char *dir, bool temp,
 		      const char *database, bool narrating, int fd)
 {
 	struct run r;
@@ -696,6 +712,7 @@ static void run_child(const struct scenario *sc, const char *dir,
 	r.sc = sc;
 	r.database = database;
 	r.narrating = narrating;
+	r.temp_lab = temp ? dir : NULL;
 	r.ev = fdopen(fd, "w");
 	r.more = json_array();
 	if (r.ev == NULL || r.more == NULL)
@@ -935,7 +952,8 @@ static bool start_job(struct job *j, bool narrating, int64_t timeout_ms)
 			dup2(null, STDOUT_FILENO);
 		}
 		close(fds[0]);
-		run_child(sc, dir, j->in->database, narrating, fds[1]);
+		run_child(sc, dir, j->tmp[0] != '\0', j->in->database,
+			  narrating, fds[1]);
 		_exit(0);
 	}
 	close(fds[1]);
