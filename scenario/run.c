@@ -754,6 +754,10 @@ static void run_child(const struct scenario *sc, const char *dir, bool temp,
 	for (size_t i = 0; i < r.vars.n; i++)
 		free(r.vars.value[i]);
 	actsim_catalog_free(r.ctx.shared_catalog);
+	/* A temporary lab's folder goes with the run; in PostgreSQL its
+	 * schema must go too. */
+	if (temp && r.ctx.shared_lab != NULL)
+		actsim_lab_drop(r.ctx.shared_lab);
 	actsim_lab_close(r.ctx.shared_lab);
 	if (r.ctx.dialogue != NULL)
 		fclose(r.ctx.dialogue);

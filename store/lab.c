@@ -889,6 +889,12 @@ actsim_err actsim_lab_errcode(const struct actsim_lab *lab)
 	return lab != NULL ? lab->errcode : ACTSIM_E_NOMEM;
 }
 
+void actsim_lab_drop(struct actsim_lab *lab)
+{
+	if (lab != NULL && lab->be != NULL)
+		lab->be->destroy(lab);
+}
+
 const char *actsim_lab_backend(const struct actsim_lab *lab)
 {
 	return lab->be->name;

@@ -94,6 +94,11 @@ actsim_err actsim_lab_migrate(struct actsim_lab *lab,
 			      json_t **counts)
 	__attribute__((warn_unused_result));
 
+/* Removes the storage of the lab's records, best effort: its PostgreSQL
+ * schema, or DIR/lab.db. For temporary labs; the handle can then only be
+ * closed. */
+void actsim_lab_drop(struct actsim_lab *lab);
+
 /* Closes the lab; NULL is a no-op. */
 void actsim_lab_close(struct actsim_lab *lab);
 

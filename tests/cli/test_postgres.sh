@@ -36,8 +36,12 @@ nested() {
 	check "$name" '[ "$nrc" = 0 ]' "exit $nrc: $(grep -A2 '^not ok' "$T/nested" | head -12)"
 }
 
+schemas() { pg_sql "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'actsim\_%'"; }
 nested "the shipped scenarios pass on PostgreSQL" \
 	$A scenario run --database "$PGURL" "$SCN"/*.scn
+check "each scenario's schema went with its temporary lab" '[ "$(schemas)" = 0 ]' "$(schemas) schemas left"
+$A scenario run --database "$PGURL" --keep-lab "$T/kept" "$SCN/blocked-key.scn" >/dev/null
+check "a kept lab keeps its schema" '[ "$(schemas)" = 1 ] && [ -f "$T/kept/database.json" ]' "$(schemas) schemas"
 nested "the server integration tests pass on PostgreSQL" \
 	env ACTSIM_DATABASE="$PGURL" sh "$HERE/test_server.sh"
 export ACTSIM_DATABASE="$PGURL"
