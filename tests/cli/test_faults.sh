@@ -175,19 +175,36 @@ run env ACTSIM_LAB="$T/a" $A admin faults list
 check "admin says the same" '[ "$rc" = 3 ] && grep -qF "is not this lab'"'"'s clearinghouse" "$T/err"' "exit $rc: $(err)"
 
 # --- the same through Python's client ---
-set_fault "reset again" --route /v1/activations --kind reset
-python3 - "$ACTSIM_LAB/tls/ca.pem" "$URL" > "$T/py" 2>&1 <<'PY'
-import ssl, sys, urllib.request
-ctx = ssl.create_default_context(cafile=sys.argv[1])
-try:
-    urllib.request.urlopen(urllib.request.Request(sys.argv[2] + "/v1/activations", data=b"{}"), context=ctx, timeout=10)
-    print("answered")
-except ConnectionResetError as e:
-    print("reset", e)
-except Exception as e:
-    print("other", type(e).__name__, e)
+python3 - "$A" "$ACTSIM_LAB/tls/ca.pem" "$URL" > "$T/py" 2>&1 <<'PY'
+import http.client, socket, ssl, subprocess, sys, urllib.request, urllib.error
+actsim, ca, url = sys.argv[1:4]
+ctx = ssl.create_default_context(cafile=ca)
+def fault(*args):
+    subprocess.run([actsim, "admin", "faults", "set", "--route", "/healthz"] + list(args), check=True, stdout=subprocess.DEVNULL)
+def call():
+    try:
+        r = urllib.request.urlopen(url + "/healthz", context=ctx, timeout=1)
+        return "answered %d %r" % (r.status, r.read())
+    except urllib.error.HTTPError as e:
+        return "HTTPError %d Retry-After %s" % (e.code, e.headers.get("Retry-After"))
+    except urllib.error.URLError as e:
+        return "URLError %s: %s" % (type(e.reason).__name__, e.reason)
+    except Exception as e:
+        return "%s: %s" % (type(e).__name__, e)
+for kind, args in (("reset", []), ("timeout", ["--hold", "3s"]), ("truncate", []),
+                   ("garbage", []), ("tls", ["--count", "1"]), ("down", ["--retry-after", "30s"])):
+    fault("--kind", kind, *args)
+    print(kind, "|", ascii(call())[1:-1][:100])
 PY
-check "python sees ConnectionResetError" 'grep -q "^reset" "$T/py"' "$(cat "$T/py")"
+echo "# python: $(tr '\n' ';' < "$T/py")"
+# Python's ssl (OpenSSL 3) reports the reset as the end of the stream.
+check "python: reset is RemoteDisconnected or ConnectionResetError" 'grep -Eq "^reset \| (ConnectionResetError|RemoteDisconnected)" "$T/py"' "$(cat "$T/py")"
+check "python: timeout is a timeout" 'grep -qi "^timeout | .*timed out" "$T/py"' "$(cat "$T/py")"
+check "python: truncate is IncompleteRead" 'grep -q "^truncate | IncompleteRead" "$T/py"' "$(cat "$T/py")"
+check "python: garbage is BadStatusLine" 'grep -q "^garbage | BadStatusLine" "$T/py"' "$(cat "$T/py")"
+check "python: tls is an SSL error" 'grep -q "^tls | URLError SSLError" "$T/py"' "$(cat "$T/py")"
+check "python: down is 503 with Retry-After" 'grep -q "^down | HTTPError 503 Retry-After 30" "$T/py"' "$(cat "$T/py")"
+$A admin faults clear >/dev/null
 
 # --- --count, --after, method ---
 $A admin faults clear >/dev/null
@@ -225,7 +242,7 @@ json_is "--json: UNKNOWN_ROUTE" 'd["error"]["code"] == "UNKNOWN_ROUTE"'
 
 # --- metrics and the request log ---
 code=$(curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -o "$T/metrics" -w '%{http_code}' "$URL/metrics")
-check "metrics: faults by route and kind" 'grep -q "^actsim_faults_injected_total{route=\"/v1/activations\",kind=\"reset\"} 3$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"(handshake)\",kind=\"tls\"} 2$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"/v1/keys/validate\",kind=\"error\"} 1$" "$T/metrics"' "$(grep fault "$T/metrics")"
+check "metrics: faults by route and kind" 'grep -q "^actsim_faults_injected_total{route=\"/v1/activations\",kind=\"reset\"} 2$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"/healthz\",kind=\"reset\"} 1$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"(handshake)\",kind=\"tls\"} 3$" "$T/metrics" && grep -q "^actsim_faults_injected_total{route=\"/v1/keys/validate\",kind=\"error\"} 1$" "$T/metrics"' "$(grep fault "$T/metrics")"
 check "metrics: no status=\"0\" rows" '! grep -q "status=\"0\"" "$T/metrics"' "$(grep 'status="0"' "$T/metrics")"
 run $A --json admin requests --limit 1000
 json_is "the request log records each kind" '{r["fault"] for r in d["requests"] if r["fault"]} == {"error","latency","reset","timeout","truncate","slow","garbage","tls","down"}'
