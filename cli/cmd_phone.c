@@ -10,6 +10,7 @@
 
 #include "actsim/clearinghouse.h"
 #include "actsim/ids.h"
+#include "actsim/machine.h"
 #include "cli.h"
 #include "../common/banned.h"
 
@@ -66,6 +67,37 @@ static bool group_ok(const char *g)
 		       7;
 }
 
+/* A whole installation ID in one answer (groups separated by spaces or
+ * dashes, or none): copied to iid in groups when every check digit
+ * holds. */
+static bool whole_iid(const char *line, char *iid, size_t cap)
+{
+	char digits[ACTSIM_IID_GROUPS * 6 + 1], group[7];
+	size_t n = 0, o = 0;
+
+	for (const char *p = line; *p; p++) {
+		if (*p == ' ' || *p == '-')
+			continue;
+		if (*p < '0' || *p > '9' || n == sizeof digits - 1)
+			return false;
+		digits[n++] = *p;
+	}
+	if (n != ACTSIM_IID_GROUPS * 6 || cap < ACTSIM_IID_GROUPS * 7)
+		return false;
+	for (size_t g = 0; g < ACTSIM_IID_GROUPS; g++) {
+		memcpy(group, digits + 6 * g, 6);
+		group[6] = '\0';
+		if (!group_ok(group))
+			return false;
+		if (o > 0)
+			iid[o++] = '-';
+		memcpy(iid + o, group, 6);
+		o += 6;
+	}
+	iid[o] = '\0';
+	return true;
+}
+
 /* Collects the nine groups, asking again for any group that is wrong. */
 static int read_iid(struct call *c, char *iid, size_t cap,
 		    struct cli_result *res)
@@ -85,6 +117,9 @@ static int read_iid(struct call *c, char *iid, size_t cap,
 				return cli_usage(res, "phone",
 						 "the call ended before the "
 						 "installation ID was read");
+			/* the whole ID read at once, as people paste it */
+			if (g == 1 && whole_iid(line, iid, cap))
+				return 0;
 			if (group_ok(line))
 				break;
 			if (++tries == ATTEMPTS)
@@ -136,6 +171,57 @@ static int decide(struct desk *d, const struct actsim_iid *iid, bool transfer,
 	return cli_finish(d->lab, rc, res);
 }
 
+/* The machine's current installation ID, in its own transaction. */
+static int machine_iid(struct desk *d, const char *name,
+		       struct actsim_machine *m, char *out, size_t cap,
+		       struct cli_result *res)
+{
+	struct actsim_iid iid;
+	char text[ACTSIM_IID_TEXT_BYTES];
+	actsim_err e;
+	int rc = cli_begin(d->lab, false, res);
+
+	if (rc != 0)
+		return rc;
+	e = actsim_machine_load(d->lab, name, m);
+	if (e == ACTSIM_OK)
+		e = actsim_machine_iid(d->lab, m, &iid);
+	if (e != ACTSIM_OK) {
+		rc = cli_lib_error(res, e,
+				   e == ACTSIM_E_NOT_FOUND ?
+					   actsim_lab_errmsg(d->lab) :
+					   NULL);
+	} else {
+		actsim_iid_format(text, &iid);
+		snprintf(out, cap, "%s", text);
+	}
+	return cli_finish(d->lab, rc, res);
+}
+
+/* Records the confirmation ID on the machine, as its activation screen
+ * would; the machine is read again in the writing transaction. */
+static int apply_cid(struct desk *d, const char *name, const char *cid,
+		     const char *kind, struct cli_result *res)
+{
+	struct actsim_machine m;
+	int64_t now;
+	actsim_err e;
+	int rc = cli_begin(d->lab, true, res);
+
+	if (rc != 0)
+		return rc;
+	e = actsim_lab_clock_get(d->lab, &now);
+	if (e == ACTSIM_OK)
+		e = actsim_machine_load(d->lab, name, &m);
+	if (e == ACTSIM_OK) {
+		actsim_machine_activated(&m, cid, kind, now);
+		e = actsim_machine_save(d->lab, &m);
+	}
+	if (e != ACTSIM_OK)
+		rc = cli_lib_error(res, e, actsim_lab_errmsg(d->lab));
+	return cli_finish(d->lab, rc, res);
+}
+
 static void phone_text(const json_t *doc, FILE *out)
 {
 	(void)doc;
@@ -157,7 +243,9 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 			     ctx->json	   ? stderr :
 					     stdout,
 			     false };
-	const char *iid_arg = NULL, *single = NULL, *country = NULL;
+	const char *iid_arg = NULL, *single = NULL, *country = NULL,
+		   *machine = NULL;
+	struct actsim_machine m;
 	char iid_text[ACTSIM_IID_TEXT_BYTES + 64], line[LINE_CAP];
 	struct desk desk = { NULL, NULL };
 	struct actsim_clearing_result r;
@@ -194,9 +282,15 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 					 argv[optind - 1]);
 		}
 	}
-	if (optind != argc)
+	if (argc - optind > 1)
 		return cli_usage(res, "phone", "phone: unexpected argument '%s'",
-				 argv[optind]);
+				 argv[optind + 1]);
+	if (argc - optind == 1)
+		machine = argv[optind];
+	if (machine != NULL && iid_arg != NULL)
+		return cli_usage(res, "phone",
+				 "phone MACHINE brings its own installation "
+				 "ID: no --iid");
 	if (single != NULL && iid_arg == NULL)
 		return cli_usage(res, "phone",
 				 "--single-computer goes with --iid");
@@ -206,6 +300,15 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 		rc = cli_load_catalog(ctx, desk.lab, &desk.cat, res);
 	if (rc != 0)
 		goto out;
+	if (machine != NULL) {
+		rc = machine_iid(&desk, machine, &m, iid_text, sizeof iid_text,
+				 res);
+		if (rc != 0)
+			goto out;
+		iid_arg = iid_text;
+		if (country == NULL)
+			country = m.country;
+	}
 	if (country == NULL)
 		country = actsim_catalog_activation(desk.cat)->default_country;
 	phone = actsim_catalog_phone(desk.cat, country);
@@ -217,7 +320,10 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 		"Product activation by telephone (%s: %s).\nOperator: Thank "
 		"you for calling. No personal information is needed.\n",
 		country, phone);
-	if (iid_arg != NULL) {
+	if (machine != NULL) {
+		fprintf(call.talk, "Installation ID of %s: %s\n", machine,
+			iid_text);
+	} else if (iid_arg != NULL) {
 		snprintf(iid_text, sizeof iid_text, "%s", iid_arg);
 	} else {
 		rc = read_iid(&call, iid_text, sizeof iid_text, res);
@@ -236,11 +342,23 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 			"Operator: This product key has already been activated "
 			"on the maximum number of computers.\n");
 		if (single == NULL) {
-			if (!hear(&call,
-				  "Operator: Is this product installed on more "
-				  "than one computer? (yes/no): ",
-				  line, sizeof line))
-				line[0] = '\0';
+			/* only yes or no answers the question */
+			for (;;) {
+				if (!hear(&call,
+					  "Operator: Is this product installed "
+					  "on more than one computer? "
+					  "(yes/no): ",
+					  line, sizeof line)) {
+					snprintf(line, sizeof line, "yes");
+					break;
+				}
+				if (strcmp(line, "yes") == 0 ||
+				    strcmp(line, "no") == 0)
+					break;
+				fprintf(call.talk,
+					"Operator: Please answer yes or "
+					"no.\n");
+			}
 			single = strcmp(line, "no") == 0 ? "yes" : "no";
 		} else {
 			fprintf(call.talk,
@@ -284,6 +402,18 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 			     (json_int_t)r.activation_id);
 	res->text = phone_text;
 	rc = CLI_OK;
+	if (machine != NULL) {
+		/* the caller types the groups in: the machine is activated */
+		rc = apply_cid(&desk, machine, r.confirmation_id,
+			       json_string_value(json_object_get(res->doc,
+								 "kind")),
+			       res);
+		if (rc == 0) {
+			json_object_set_new(res->doc, "machine",
+					    json_string(machine));
+			fprintf(call.talk, "%s is activated.\n", machine);
+		}
+	}
 out:
 	cli_free_catalog(ctx, desk.cat);
 	cli_close_lab(ctx, desk.lab);

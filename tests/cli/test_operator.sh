@@ -348,4 +348,43 @@ $A --json catalog | python3 -c 'import json,sys; t=open(sys.argv[1]).read(); sys
 crc=$?
 check "every country and number in the text" '[ $crc = 0 ]' "missing"
 
+# --- actsim phone MACHINE ---
+L3="$T/plab"
+P="$A --lab $L3"
+$P lab init --seed 21 >/dev/null
+KR=$($P key gen --sku standard --channel retail --platform x86 --seed 1)
+$P machine create p1 --key "$KR" --hw "$HW/pe2850.json" --country DE >/dev/null
+$P machine create p2 --key "$KR" --hw "$HW/dl380.json" >/dev/null
+$P machine create p3 --key "$KR" --hw "$HW/small-office.json" >/dev/null
+IP1=$($P --json machine iid p1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')
+expect "phone MACHINE" 0 $P phone p1 --batch
+stdout_has "the machine's country's number" "Product activation by telephone (DE: 0800 555 0174)."
+stdout_has "its installation ID" "Installation ID of p1: $IP1"
+stdout_has "applied at the end" "p1 is activated."
+expect "p1 activated by phone" 0 $P --json machine show p1
+json_is "kind phone, activated" 'd["license_status"] == "activated" and d["activation_kind"] == "phone"'
+expect "phone MACHINE --json" 0 $P --json phone p2 --batch
+json_is "the machine in the answer" 'd["machine"] == "p2" and d["kind"] == "phone" and len(d["groups"]) == 7'
+# p3 is the key's third machine: the operator asks; only yes or no will do
+printf 'maybe\n\nno\n' | $P phone p3 --batch >"$T/out" 2>"$T/err"
+rc=$?
+check "phone p3 (exit 0)" '[ $rc = 0 ]' "exit $rc; $(err)"
+check "asks again on any other answer" '[ "$(grep -c "Please answer yes or no." "$T/out")" = 2 ]' "$(out)"
+stdout_has "transfer granted" "p3 is activated."
+expect "p3 activated by transfer" 0 $P --json machine show p3
+json_is "kind transfer" 'd["activation_kind"] == "transfer"'
+expect "phone MACHINE with --iid" 2 $P phone p1 --iid "$IP1"
+expect "phone an unknown machine" 2 $P --json phone nosuch --batch
+json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
+# an installation ID pasted whole at the first group
+$P machine create p4 --key "$($P key gen --sku web --channel retail --platform x86 --seed 2)" --hw "$HW/pe2850.json" >/dev/null
+IP4=$($P --json machine iid p4 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')
+printf '%s\n' "$IP4" | $P --json phone --batch >"$T/out" 2>"$T/err"
+rc=$?
+check "whole ID at group 1 (exit 0)" '[ $rc = 0 ]' "exit $rc; $(err | tail -3)"
+check "asked for group 1 only" '[ "$(grep -o "Group [0-9]" "$T/err" | sort -u | tr "\n" " ")" = "Group 1 " ]' "$(err)"
+json_is "a confirmation ID" 'len(d["confirmation_id"]) == 48'
+printf '%s\n' "$(echo "$IP4" | tr -d -)" | $P phone --batch >"$T/out" 2>&1
+check "whole ID without dashes too" 'grep -q "Please write down your confirmation ID." "$T/out"' "$(tail -3 "$T/out")"
+
 finish
