@@ -51,6 +51,13 @@
 #define DEFAULT_REQUEST_LOG_MAX 100000
 
 struct worker;
+
+/* A fault in progress (a timer or a hand-written answer), listed on its
+ * worker so that a stop frees what is still running. */
+struct fault_op {
+	struct fault_op *prev, *next;
+	void (*release)(struct fault_op *op); /* at stop only */
+};
 struct conn;
 
 static void arm_locked(struct worker *w);
@@ -94,6 +101,7 @@ struct worker {
 	 * one (disabled; new clients wait in the kernel's queue). */
 	bool armed;
 	struct event *backoff; /* re-enables accepting after an error */
+	struct fault_op *ops;  /* faults in progress */
 };
 
 struct server {
@@ -512,6 +520,27 @@ static const char *fault_name(const struct fault *f)
 						    NULL;
 }
 
+static void op_add(struct worker *w, struct fault_op *op,
+		   void (*release)(struct fault_op *))
+{
+	op->release = release;
+	op->prev = NULL;
+	op->next = w->ops;
+	if (w->ops != NULL)
+		w->ops->prev = op;
+	w->ops = op;
+}
+
+static void op_remove(struct worker *w, struct fault_op *op)
+{
+	if (op->prev != NULL)
+		op->prev->next = op->next;
+	else
+		w->ops = op->next;
+	if (op->next != NULL)
+		op->next->prev = op->prev;
+}
+
 /* Drops a request without an answer: with a TCP reset (RST, no FIN, no
  * TLS close_notify) or quietly. */
 static void drop_request(struct evhttp_request *req, bool reset)
@@ -543,6 +572,7 @@ static void drop_request(struct evhttp_request *req, bool reset)
  * (garbage). The connection ends with a TLS close_notify, so the client
  * sees the stream end where the fault ended it. */
 struct raw_send {
+	struct fault_op op; /* first */
 	struct worker *w;
 	struct evhttp_connection *conn;
 	struct bufferevent *bev;
@@ -560,6 +590,7 @@ static void raw_end(struct raw_send *r, bool clean)
 
 	if (clean && ssl != NULL)
 		SSL_shutdown(ssl);
+	op_remove(r->w, &r->op);
 	if (r->tick != NULL)
 		event_free(r->tick);
 	evhttp_connection_free(r->conn);
@@ -600,6 +631,17 @@ static void raw_tick(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(r->tick, &tv);
 }
 
+/* At stop: libevent frees the connection with the HTTP layer. */
+static void raw_release(struct fault_op *op)
+{
+	struct raw_send *r = (struct raw_send *)op;
+
+	if (r->tick != NULL)
+		event_free(r->tick);
+	free(r->data);
+	free(r);
+}
+
 /* Takes the connection over from libevent's HTTP layer and sends data
  * (which it frees), all at once or `rate` bytes a second. */
 static void raw_send(struct worker *w, struct evhttp_request *req,
@@ -627,6 +669,7 @@ static void raw_send(struct worker *w, struct evhttp_request *req,
 	r->status = status;
 	r->fault = fault;
 	r->start = start;
+	op_add(w, &r->op, raw_release);
 	bufferevent_setcb(r->bev, NULL, raw_written, raw_event, r);
 	bufferevent_disable(r->bev, EV_READ);
 	bufferevent_enable(r->bev, EV_WRITE);
@@ -786,6 +829,7 @@ static void process(struct worker *w, struct evhttp_request *req,
  * the hold (timeout), or at once but outside libevent's request
  * callback (reset, garbage). */
 struct delayed {
+	struct fault_op op; /* first */
 	struct worker *w;
 	struct evhttp_request *req;
 	struct event *ev;
@@ -822,6 +866,7 @@ static void on_delayed(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	op_remove(d->w, &d->op);
 	switch (d->fault.kind) {
 	case FAULT_RESET:
 	case FAULT_TIMEOUT:
@@ -837,6 +882,14 @@ static void on_delayed(evutil_socket_t fd, short what, void *arg)
 		process(d->w, d->req, &d->fault, d->start);
 		break;
 	}
+	event_free(d->ev);
+	free(d);
+}
+
+static void delayed_release(struct fault_op *op)
+{
+	struct delayed *d = (struct delayed *)op;
+
 	event_free(d->ev);
 	free(d);
 }
@@ -857,6 +910,7 @@ static void delay(struct worker *w, struct evhttp_request *req, double start,
 	d->start = start;
 	d->route = route;
 	d->fault = *fault;
+	op_add(w, &d->op, delayed_release);
 	evtimer_add(d->ev, &tv);
 }
 
@@ -1514,6 +1568,12 @@ static void server_free(struct server *s)
 			w->done = p->next;
 			api_response_release(&p->resp);
 			free(p);
+		}
+		while (w->ops != NULL) {
+			struct fault_op *op = w->ops;
+
+			w->ops = op->next;
+			op->release(op);
 		}
 		if (w->wake)
 			event_free(w->wake);

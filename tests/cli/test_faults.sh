@@ -247,4 +247,23 @@ check "metrics: no status=\"0\" rows" '! grep -q "status=\"0\"" "$T/metrics"' "$
 run $A --json admin requests --limit 1000
 json_is "the request log records each kind" '{r["fault"] for r in d["requests"] if r["fault"]} == {"error","latency","reset","timeout","truncate","slow","garbage","tls","down"}'
 json_is "unfaulted requests: fault null" 'any(r["fault"] is None and r["route"] == "/v1/activations" for r in d["requests"])'
+
+# --- a stop in the middle of faults frees them (ASan: no leak) ---
+$A admin faults set --route /v1/activations --kind slow --rate 10 >/dev/null
+$A admin faults set --route /healthz --kind timeout --hold 30s >/dev/null
+$A admin faults set --route /v1/keys/validate --kind latency --delay 30s >/dev/null
+curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -X POST -d '{}' --max-time 30 -o /dev/null "$URL/v1/activations" &
+C1=$!
+curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" --max-time 30 -o /dev/null "$URL/healthz" &
+C2=$!
+curl -s --cacert "$ACTSIM_LAB/tls/ca.pem" -X POST -d '{}' --max-time 30 -o /dev/null "$URL/v1/keys/validate" &
+C3=$!
+sleep 1
+SRV=${PIDS##* }
+kill -TERM "$SRV"
+wait "$SRV"
+src=$?
+PIDS=
+kill "$C1" "$C2" "$C3" 2>/dev/null
+check "a stop with faults in progress is clean" '[ "$src" = 0 ] && ! grep -q Sanitizer "$ACTSIM_LAB.srv"' "exit $src: $(tail -5 "$ACTSIM_LAB.srv")"
 finish
