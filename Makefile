@@ -23,7 +23,8 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 # The front ends also speak HTTPS: server (libevent) and client (libcurl);
-# the scenario runner writes JUnit with libxml2.
+# the scenario runner writes JUnit and the pictures draw SVG with
+# libxml2.
 FRONT_PKGS = libevent libevent_openssl libevent_pthreads libcurl libxml-2.0
 FRONT_LIBS = $(shell pkg-config --libs $(FRONT_PKGS))
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
@@ -34,8 +35,10 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 	simulator/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
-CLI_SRC = $(wildcard cli/*.c scenario/*.c server/*.c)
-CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_SRC = $(wildcard cli/*.c scenario/*.c server/*.c web/*.c)
+# The dashboard's files, compiled into the binary (web/assets.S).
+WEB_ASSETS = web/index.html web/app.css web/app.js
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/web/assets.o
 # The front ends without main(): for the fuzz targets.
 CLI_LIB_OBJ = $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
 FUZZ_NAMES = pkey iid cid hwprofile catalog scenario http time
@@ -76,6 +79,10 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/keys/catalog_builtin.o: keys/catalog_builtin.S $(CATALOG)
 	@mkdir -p $(dir $@)
 	$(CC) -c -DCATALOG_FILE='"$(CATALOG)"' $< -o $@
+
+$(BUILD)/obj/web/assets.o: web/assets.S $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
 
 $(BUILD)/libactsim.a: $(LIB_OBJ)
 	@rm -f $@

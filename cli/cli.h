@@ -276,4 +276,9 @@ int cli_machine_servicing(struct cli_ctx *ctx, int argc, char **argv,
 int cli_machine_updates(struct cli_ctx *ctx, int argc, char **argv,
 			struct cli_result *res);
 
+/* Writes a timeline (actsim_machine_timeline) to path as a standalone
+ * SVG file; on failure fills res (exit 3) and returns non-zero. */
+int cli_write_timeline_svg(const json_t *timeline, const char *path,
+			   struct cli_result *res);
+
 #endif

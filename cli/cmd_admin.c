@@ -8,9 +8,13 @@
 #include "curl_lazy.h"
 #include <openssl/crypto.h>
 
+#include "actsim/time.h"
 #include "cli.h"
 #include "http_client.h"
 #include "../common/banned.h"
+
+/* Long options without a letter of their own. */
+enum { OPT_STEP = 1000, OPT_EVERY };
 
 struct admin_opts {
 	const char *url;
@@ -207,8 +211,11 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 		{ "rate", required_argument, NULL, 'r' },
 		{ "retry-after", required_argument, NULL, 'y' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "step", required_argument, NULL, OPT_STEP },
+		{ "every", required_argument, NULL, OPT_EVERY },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *step = NULL, *every = NULL;
 	struct admin_opts o = { NULL, false };
 	const char *reason = NULL, *key = NULL, *pid = NULL, *route = NULL,
 		   *kind = NULL;
@@ -265,6 +272,12 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 			}
 			json_object_set_new(fault, "probability",
 					    json_real(probability));
+			break;
+		case OPT_STEP:
+			step = optarg;
+			break;
+		case OPT_EVERY:
+			every = optarg;
 			break;
 		case 'n':
 			if (!cli_parse_u64(optarg, 1, 1000, &limit)) {
@@ -352,6 +365,31 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 			snprintf(path, sizeof path, "/v1/admin/activations");
 		}
 		rc = admin_call(ctx, &o, "GET", path, NULL, res);
+	} else if (strcmp(sub, "clock") == 0 &&
+		   (npos == 1 || (npos == 2 && strcmp(sub2, "show") == 0))) {
+		rc = admin_call(ctx, &o, "GET", "/v1/admin/clock", NULL, res);
+	} else if (strcmp(sub, "clock") == 0 && npos == 2 &&
+		   strcmp(sub2, "run") == 0) {
+		int64_t secs;
+
+		if (step == NULL ||
+		    actsim_duration_parse(step, &secs) != ACTSIM_OK ||
+		    (every != NULL &&
+		     actsim_duration_parse(every, &secs) != ACTSIM_OK))
+			rc = cli_usage(res, "admin",
+				       "admin clock run needs --step DURATION "
+				       "(such as 1d) and takes --every "
+				       "DURATION (1s to 1h, default 1s)");
+		else
+			rc = admin_call(ctx, &o, "PUT", "/v1/admin/clock/run",
+					json_pack("{s:s,s:s}", "step", step,
+						  "every",
+						  every ? every : "1s"),
+					res);
+	} else if (strcmp(sub, "clock") == 0 && npos == 2 &&
+		   strcmp(sub2, "stop") == 0) {
+		rc = admin_call(ctx, &o, "DELETE", "/v1/admin/clock/run", NULL,
+				res);
 	} else if (strcmp(sub, "requests") == 0 && npos == 1) {
 		snprintf(path, sizeof path, "/v1/admin/requests?limit=%llu",
 			 limit);
@@ -362,8 +400,8 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 	if (rc < 0)
 		return cli_usage(res, "admin",
 				 "admin needs block KEY, unblock KEY, faults "
-				 "set|clear [ROUTE]|list, reset, activations "
-				 "or requests");
+				 "set|clear [ROUTE]|list, clock [run|stop], "
+				 "reset, activations or requests");
 	return rc;
 }
 

@@ -1012,6 +1012,67 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	return cli_session_close(&s, rc, res);
 }
 
+static void timeline_text(const json_t *doc, FILE *out)
+{
+	const json_t *tl = json_object_get(doc, "timeline");
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(json_object_get(tl, "events"), i, ev)
+		fprintf(out, "%s  %s\n",
+			json_string_value(json_object_get(ev, "at")),
+			json_string_value(json_object_get(ev, "label")));
+	fprintf(out, "%s  now\n",
+		json_string_value(json_object_get(tl, "now")));
+	if (json_is_string(json_object_get(doc, "svg")))
+		fprintf(out, "wrote %s\n",
+			json_string_value(json_object_get(doc, "svg")));
+}
+
+/* machine timeline NAME [--svg FILE]: the grace timeline as events, and
+ * drawn as a standalone SVG file. */
+static int machine_timeline(struct cli_ctx *ctx, int argc, char **argv,
+			    struct cli_result *res)
+{
+	static const struct option opts[] = {
+		{ "svg", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *svg = NULL;
+	struct cli_session s;
+	struct actsim_machine m;
+	json_t *tl = NULL;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 's')
+			return cli_usage(res, "machine",
+					 "machine timeline: unknown or "
+					 "incomplete option '%s'",
+					 argv[optind - 1]);
+		svg = optarg;
+	}
+	if (argc - optind != 1)
+		return cli_usage(res, "machine", "machine timeline needs NAME");
+	rc = cli_session_open(ctx, &s, false, res);
+	if (rc != 0)
+		return rc;
+	rc = cli_session_load(&s, argv[optind], &m, res);
+	if (rc == 0) {
+		tl = actsim_machine_timeline(s.cat, &m, s.now);
+		if (tl == NULL)
+			rc = cli_lib_error(res, ACTSIM_E_NOMEM, NULL);
+	}
+	if (rc == 0 && svg != NULL)
+		rc = cli_write_timeline_svg(tl, svg, res);
+	if (rc == 0) {
+		res->doc = json_pack("{s:O,s:s?}", "timeline", tl, "svg", svg);
+		res->text = timeline_text;
+	}
+	json_decref(tl);
+	return cli_session_close(&s, rc, res);
+}
+
 int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		struct cli_result *res)
 {
@@ -1027,6 +1088,8 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		return machine_hw(ctx, argc - 1, argv + 1, res);
 	if (strcmp(sub, "activate") == 0)
 		return machine_activate(ctx, argc - 1, argv + 1, res);
+	if (strcmp(sub, "timeline") == 0)
+		return machine_timeline(ctx, argc - 1, argv + 1, res);
 	if (strcmp(sub, "servicing") == 0)
 		return cli_machine_servicing(ctx, argc - 1, argv + 1, res);
 	if (strcmp(sub, "updates") == 0)
@@ -1040,5 +1103,6 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 	return cli_usage(res, "machine",
 			 "machine needs create, list, show NAME, delete NAME, "
 			 "logon NAME, hw NAME, iid NAME, activate NAME, "
+			 "timeline NAME, "
 			 "servicing NAME or updates NAME");
 }

@@ -233,6 +233,12 @@ static const struct cli_option_doc machine_updates_opts[] = {
 	{ "hide", "UPDATE", "hide an offered update (sp2)" },
 	END,
 };
+static const struct cli_option_doc machine_timeline_opts[] = {
+	{ "svg", "FILE",
+	  "also draw the timeline as a standalone SVG file (default: only "
+	  "print the events)" },
+	END,
+};
 static const struct cli_sub_doc machine_subs[] = {
 	{ "create",
 	  "NAME --key KEY --hw PROFILE [--lang LANG] [--country CC] "
@@ -259,6 +265,11 @@ static const struct cli_sub_doc machine_subs[] = {
 	  "actsim machine hw srv1 --replace nic_mac,hdd", machine_hw_opts },
 	{ "iid", "NAME", "the machine's installation ID",
 	  "actsim machine iid srv1", no_options },
+	{ "timeline", "NAME [--svg FILE]",
+	  "the grace timeline: installation, reminders, deadlines, "
+	  "activations, hardware changes with their votes",
+	  "actsim machine timeline srv1 --svg srv1.svg",
+	  machine_timeline_opts },
 	{ "activate",
 	  "NAME --local | --cid CID | --online [--url URL] [--insecure] "
 	  "[--cacert FILE] [--timeout D]",
@@ -371,6 +382,15 @@ static const struct cli_option_doc admin_requests_opts[] = {
 	URL_OPTS,
 	END,
 };
+static const struct cli_option_doc admin_clock_opts[] = {
+	{ "step", "DURATION",
+	  "run: how far each tick advances the lab clock, such as 1d; "
+	  "required" },
+	{ "every", "DURATION", "run: real time between ticks, 1s to 1h "
+			       "(default 1s)" },
+	URL_OPTS,
+	END,
+};
 static const struct cli_sub_doc admin_subs[] = {
 	{ "block", "KEY [--reason TEXT]",
 	  "block a product key at the clearinghouse",
@@ -395,6 +415,11 @@ static const struct cli_sub_doc admin_subs[] = {
 	  admin_activations_opts },
 	{ "requests", "[--limit N]", "the server's request log",
 	  "actsim admin requests --limit 20", admin_requests_opts },
+	{ "clock",
+	  "[show] | run --step DURATION [--every DURATION] | stop",
+	  "the lab clock, and the demo mode that advances it by itself "
+	  "until stopped",
+	  "actsim admin clock run --step 1d --every 1s", admin_clock_opts },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -14,6 +14,7 @@
 #include "actsim/keycheck.h"
 #include "actsim/time.h"
 #include "api.h"
+#include "dashboard.h"
 #include "../common/banned.h"
 
 static const char *const activation_results[] = {
@@ -806,7 +807,6 @@ static int h_clock_get(struct api_env *env, struct actsim_lab *lab,
 {
 	int64_t now;
 
-	(void)env;
 	(void)req;
 	(void)body;
 	(void)w;
@@ -815,6 +815,8 @@ static int h_clock_get(struct api_env *env, struct actsim_lab *lab,
 		return API_DONE;
 	}
 	reply(resp, 200, now_json(now));
+	json_object_set_new(resp->doc, "clock_run",
+			    dashboard_clock_run_json(env));
 	return API_DONE;
 }
 
@@ -1034,6 +1036,23 @@ const struct api_route api_routes[] = {
 	  API_ADMIN },
 	{ "POST", API_POST, "/v1/admin/reset", h_reset, 0, API_ADMIN },
 	{ "GET", API_GET, "/v1/admin/requests", h_requests, 0, API_ADMIN },
+	/* the web dashboard: its files, then what only it needs */
+	{ "GET", API_GET, "/", dashboard_index, 0, 0 },
+	{ "GET", API_GET, "/app.css", dashboard_css, 0, 0 },
+	{ "GET", API_GET, "/app.js", dashboard_js, 0, 0 },
+	{ "GET", API_GET, "/v1/admin/machines", dashboard_machines, 0,
+	  API_ADMIN },
+	{ "GET", API_GET, "/v1/admin/machines/*", dashboard_machine, 0,
+	  API_ADMIN },
+	{ "GET", API_GET, "/v1/admin/timelines/*", dashboard_timeline_svg, 0,
+	  API_ADMIN },
+	{ "PUT", API_PUT, "/v1/admin/clock/run", dashboard_clock_run_put, 4096,
+	  API_ADMIN | API_JSON_BODY },
+	{ "DELETE", API_DELETE, "/v1/admin/clock/run",
+	  dashboard_clock_run_delete, 0, API_ADMIN },
+	{ "GET", API_GET, "/v1/admin/blocks", dashboard_blocks, 0, API_ADMIN },
+	{ "GET", API_GET, "/v1/admin/activations/counts",
+	  dashboard_activation_counts, 0, API_ADMIN },
 	{ NULL, 0, NULL, NULL, 0, 0 },
 };
 
@@ -1211,6 +1230,7 @@ actsim_err api_env_init(struct api_env *env, struct actsim_lab *lab,
 	OPENSSL_cleanse(fault_key, sizeof fault_key);
 	pthread_mutex_init(&env->metrics.lock, NULL);
 	fault_table_init(&env->faults, key);
+	pthread_mutex_init(&env->clock_run.lock, NULL);
 	return ACTSIM_OK;
 }
 
@@ -1218,5 +1238,6 @@ void api_env_release(struct api_env *env)
 {
 	pthread_mutex_destroy(&env->metrics.lock);
 	fault_table_release(&env->faults);
+	pthread_mutex_destroy(&env->clock_run.lock);
 	OPENSSL_cleanse(env, sizeof *env);
 }

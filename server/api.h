@@ -42,7 +42,9 @@ struct api_response {
 	int status;
 	json_t *doc;              /* JSON body, or NULL */
 	char *text;               /* other body (metrics), malloc'd */
-	const char *content_type; /* for text */
+	const char *content_type; /* for text or static_body */
+	const char *static_body;  /* a body not to free (the page's files) */
+	size_t static_len;
 	char allow[64];           /* Allow header for 405 */
 	int retry_after;          /* Retry-After header when > 0 */
 };
@@ -98,6 +100,18 @@ struct api_metrics {
 void api_metrics_event(struct api_metrics *m, enum api_event ev,
 		       uint64_t n);
 
+/* The demo clock: the server's cron advances the lab clock by step_seconds
+ * every every_ms while running. generation changes with each start, so
+ * the cron knows to restart its count. */
+struct api_clock_run {
+	pthread_mutex_t lock;
+	bool running;
+	int64_t step_seconds;
+	int64_t every_ms;
+	uint64_t generation;
+	uint64_t ticks; /* advances made since the start */
+};
+
 /* What handlers share. Read-only after start, but for the locked parts. */
 struct api_env {
 	const struct actsim_catalog *cat;
@@ -105,6 +119,7 @@ struct api_env {
 	uint8_t registration_key[32];
 	struct api_metrics metrics;
 	struct fault_table faults;
+	struct api_clock_run clock_run;
 };
 
 struct api_route {
@@ -161,5 +176,11 @@ void api_db_failure(struct api_response *resp, const struct actsim_lab *lab);
 /* Counts a finished request for /metrics. */
 void api_metrics_observe(struct api_metrics *m, const char *route, int status,
 			 double seconds);
+
+/* The write one demo-clock tick makes: advances the clock by step_seconds
+ * and counts the tick, or stops the run when the clock would pass its
+ * limit. */
+void api_clock_tick(struct api_env *env, int64_t step_seconds,
+		    struct api_write *out);
 
 #endif

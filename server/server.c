@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +66,12 @@ static struct conn *conn_of(struct evhttp_request *req);
 static void request_read(struct evhttp_request *req);
 static void answer_sent(struct conn *c);
 
-/* A request waiting for the writer, or a request-log entry. */
+/* A request waiting for the writer, a request-log entry or a write of
+ * the server's own (the demo clock's ticks). */
 struct pending {
 	struct pending *next;
-	struct worker *w; /* NULL: a log entry, nobody to answer */
+	struct worker *w; /* NULL: nobody to answer: a log entry when
+			   * write.run is NULL, else the server's own */
 	struct evhttp_request *req;
 	struct api_write write;
 	struct api_response resp;
@@ -81,6 +84,7 @@ struct pending {
 	bool failed; /* the transaction that held it did not commit */
 	int attempts;      /* log entries: failed commits so far */
 	unsigned seq; /* place in its batch as it came */
+	atomic_bool *tick_done; /* set once a demo-clock tick is committed */
 };
 
 struct worker {
@@ -135,6 +139,10 @@ struct server {
 	bool qstop;
 	int64_t request_log_max;
 	bool owns_server_file;
+	struct event *cron;       /* on the first worker's loop */
+	uint64_t run_generation;  /* the demo-clock run the cron follows */
+	double next_tick;         /* monotonic seconds */
+	atomic_bool tick_done;    /* the last tick queued is committed */
 };
 
 static double now_seconds(void)
@@ -270,7 +278,7 @@ static bool write_batch(struct server *s, struct pending *batch)
 	failed = e != ACTSIM_OK ||
 		 actsim_lab_clock_get(s->wlab, &now) != ACTSIM_OK;
 	for (p = batch; p != NULL && !failed; p = p->next) {
-		if (p->w == NULL) {
+		if (p->w == NULL && p->write.run == NULL) {
 			failed = actsim_lab_request_add(
 					 s->wlab, now, p->method, p->route,
 					 p->status, p->fault,
@@ -362,6 +370,14 @@ static void commit_batch(struct server *s, struct pending *batch)
 			p->write.free(p->write.arg);
 		memset(&p->write, 0, sizeof p->write);
 		if (p->w == NULL) {
+			if (p->tick_done != NULL) {
+				/* the server's own write: a lost tick only
+				 * slows the demo clock */
+				atomic_store(p->tick_done, true);
+				api_response_release(&p->resp);
+				free(p);
+				continue;
+			}
 			/* A log row is never lost to a busy lab: it goes
 			 * back in the queue. Other failures get a few more
 			 * tries. */
@@ -437,7 +453,14 @@ static char *response_body(const struct api_response *resp, size_t *len,
 	char *body = NULL;
 
 	*type = NULL;
-	if (resp->text != NULL) {
+	if (resp->static_body != NULL) {
+		body = malloc(resp->static_len + 1);
+		if (body != NULL) {
+			memcpy(body, resp->static_body, resp->static_len);
+			body[resp->static_len] = '\0';
+		}
+		*type = resp->content_type;
+	} else if (resp->text != NULL) {
 		body = strdup(resp->text);
 		*type = resp->content_type;
 	} else if (resp->doc != NULL) {
@@ -474,6 +497,15 @@ static void send_response(struct evhttp_request *req,
 		evhttp_add_header(h, "Retry-After", retry);
 	}
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* The dashboard runs only its own files: no inline script or style,
+	 * nothing from elsewhere, no framing. Harmless on JSON answers. */
+	evhttp_add_header(h, "Content-Security-Policy",
+			  "default-src 'none'; script-src 'self'; "
+			  "style-src 'self'; img-src 'self' data:; "
+			  "connect-src 'self'; base-uri 'none'; "
+			  "form-action 'none'; frame-ancestors 'none'");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_send_reply(req, resp->status, reason_phrase(resp->status), buf);
 	evbuffer_free(buf);
 	free(body);
@@ -1276,6 +1308,58 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 		     evutil_socket_error_to_string(err));
 }
 
+#define CRON_MS 100
+
+/* The server's timers, run every CRON_MS on the first worker's loop.
+ * Duties:
+ *  - the demo clock (PUT /v1/admin/clock/run): queue one clock advance
+ *    whenever its interval has passed, never more than one at a time (a
+ *    busy writer delays the clock rather than piling up ticks), and
+ *    restart the count when the run is started again. */
+static void server_cron(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct api_clock_run *r = &s->env.clock_run;
+	double mono = now_seconds();
+	bool running, due = false;
+	int64_t step = 0;
+	struct pending *p;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&r->lock);
+	running = r->running;
+	if (running && r->generation != s->run_generation) {
+		s->run_generation = r->generation;
+		s->next_tick = mono + (double)r->every_ms / 1000.0;
+	} else if (running && mono >= s->next_tick &&
+		   atomic_load(&s->tick_done)) {
+		due = true;
+		step = r->step_seconds;
+		s->next_tick += (double)r->every_ms / 1000.0;
+		if (s->next_tick < mono)
+			s->next_tick = mono;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!due || (p = calloc(1, sizeof *p)) == NULL)
+		return;
+	api_clock_tick(&s->env, step, &p->write);
+	if (p->write.run == NULL) {
+		free(p);
+		return;
+	}
+	snprintf(p->method, sizeof p->method, "CRON");
+	p->route = "clock-run";
+	p->tick_done = &s->tick_done;
+	atomic_store(&s->tick_done, false);
+	if (!enqueue(s, p)) {
+		/* a full queue: this tick is skipped, the next one comes */
+		atomic_store(&s->tick_done, true);
+		p->write.free(p->write.arg);
+		free(p);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -1556,6 +1640,8 @@ const char *server_url(const struct server *s)
 
 static void server_free(struct server *s)
 {
+	if (s->cron != NULL)
+		event_free(s->cron);
 	/* Connections freed below give their slots back: nobody to wake. */
 	pthread_mutex_lock(&s->slot_lock);
 	s->closing = true;
@@ -1707,6 +1793,17 @@ struct server *server_start(const struct server_opts *o, char *err,
 			goto fail;
 		}
 		s->nworkers = i + 1;
+	}
+	{
+		struct timeval every = { 0, CRON_MS * 1000 };
+
+		atomic_store(&s->tick_done, true);
+		s->cron = event_new(s->workers[0].base, -1, EV_PERSIST,
+				    server_cron, s);
+		if (s->cron == NULL || event_add(s->cron, &every) != 0) {
+			snprintf(err, cap, "cannot start the server's timer");
+			goto fail;
+		}
 	}
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		snprintf(err, cap, "cannot start the writer thread");

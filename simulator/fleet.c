@@ -16,9 +16,9 @@ static void copy(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static void fill_row(const struct actsim_catalog *cat,
-		     const struct actsim_machine *m, int64_t now,
-		     struct actsim_fleet_row *r)
+void actsim_fleet_row_of(const struct actsim_catalog *cat,
+			 const struct actsim_machine *m, int64_t now,
+			 struct actsim_fleet_row *r)
 {
 	struct actsim_license_state st;
 	struct actsim_hw_vote v;
@@ -100,7 +100,7 @@ actsim_err actsim_fleet_rows(struct actsim_lab *lab,
 		e = actsim_machine_from_json(rec, &m);
 		if (e != ACTSIM_OK)
 			goto done;
-		fill_row(cat, &m, now, &out[count]);
+		actsim_fleet_row_of(cat, &m, now, &out[count]);
 		if (wanted(filter, &out[count], now))
 			count++;
 	}

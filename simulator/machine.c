@@ -189,9 +189,30 @@ actsim_err actsim_machine_change_key(struct actsim_lab *lab,
 	return ACTSIM_OK;
 }
 
+/* Appends to the history, dropping the oldest event when it is full. */
+static struct actsim_machine_event *
+history_add(struct actsim_machine *m, enum actsim_machine_event_kind kind,
+	    int64_t now)
+{
+	struct actsim_machine_event *ev;
+
+	if (m->nhistory == ACTSIM_MACHINE_HISTORY) {
+		memmove(&m->history[0], &m->history[1],
+			(ACTSIM_MACHINE_HISTORY - 1) * sizeof m->history[0]);
+		m->nhistory--;
+	}
+	ev = &m->history[m->nhistory++];
+	memset(ev, 0, sizeof *ev);
+	ev->kind = kind;
+	ev->at = now;
+	return ev;
+}
+
 void actsim_machine_activated(struct actsim_machine *m, const char *cid,
 			      const char *kind, int64_t now)
 {
+	copy(history_add(m, ACTSIM_EVENT_ACTIVATED, now)->detail,
+	     sizeof m->history[0].detail, kind);
 	m->activated = true;
 	m->activated_at = now;
 	m->baseline_hash = m->hardware_hash;
@@ -216,6 +237,13 @@ actsim_err actsim_machine_set_hardware(struct actsim_machine *m,
 	if (!m->activated)
 		return ACTSIM_OK;
 	actsim_hw_compare(m->baseline_hash, h, &v);
+	{
+		struct actsim_machine_event *ev =
+			history_add(m, ACTSIM_EVENT_HARDWARE, now);
+
+		ev->votes = v.votes;
+		ev->within_tolerance = v.within_tolerance;
+	}
 	if (!v.within_tolerance && !m->out_of_tolerance) {
 		m->out_of_tolerance = true;
 		m->out_of_tolerance_at = now;
@@ -282,6 +310,32 @@ static json_t *hash_json(uint64_t h)
 	return json_string(buf);
 }
 
+static json_t *history_json(const struct actsim_machine *m)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < m->nhistory; i++) {
+		const struct actsim_machine_event *ev = &m->history[i];
+		json_t *o = json_pack(
+			"{s:s,s:o}", "kind",
+			ev->kind == ACTSIM_EVENT_ACTIVATED ? "activated" :
+							     "hardware",
+			"at", time_or_null(true, ev->at));
+
+		if (ev->kind == ACTSIM_EVENT_ACTIVATED) {
+			json_object_set_new(o, "detail",
+					    json_string(ev->detail));
+		} else {
+			json_object_set_new(o, "votes",
+					    json_integer(ev->votes));
+			json_object_set_new(o, "within_tolerance",
+					    json_boolean(ev->within_tolerance));
+		}
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
 json_t *actsim_machine_to_json(const struct actsim_machine *m)
 {
 	json_t *rec = json_pack(
@@ -321,6 +375,7 @@ json_t *actsim_machine_to_json(const struct actsim_machine *m)
 	json_object_set_new(rec, "regressed_hotfixes", regressed);
 	json_object_set_new(rec, "exchange_broken",
 			    json_boolean(m->exchange_broken));
+	json_object_set_new(rec, "history", history_json(m));
 	return rec;
 }
 
@@ -350,6 +405,39 @@ static bool get_hash(json_t *rec, const char *k, uint64_t *h)
 	const char *s = json_string_value(json_object_get(rec, k));
 
 	return s != NULL && actsim_hw_hash_parse(s, h) == ACTSIM_OK;
+}
+
+/* Records written before the history existed have none: their timeline
+ * shows what the record itself says. Unreadable entries are skipped. */
+static void history_from_json(json_t *list, struct actsim_machine *m)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(list, i, o) {
+		const char *kind = json_string_value(json_object_get(o, "kind"));
+		struct actsim_machine_event ev;
+		bool set;
+
+		memset(&ev, 0, sizeof ev);
+		if (kind == NULL || !get_time(o, "at", &set, &ev.at) || !set ||
+		    m->nhistory == ACTSIM_MACHINE_HISTORY)
+			continue;
+		if (strcmp(kind, "activated") == 0) {
+			ev.kind = ACTSIM_EVENT_ACTIVATED;
+			if (!get_str(o, "detail", ev.detail, sizeof ev.detail))
+				continue;
+		} else if (strcmp(kind, "hardware") == 0) {
+			ev.kind = ACTSIM_EVENT_HARDWARE;
+			ev.votes = (unsigned)json_integer_value(
+				json_object_get(o, "votes"));
+			ev.within_tolerance = json_is_true(
+				json_object_get(o, "within_tolerance"));
+		} else {
+			continue;
+		}
+		m->history[m->nhistory++] = ev;
+	}
 }
 
 actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
@@ -409,6 +497,7 @@ actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
 					 sizeof m->regressed[0], "%s",
 					 json_string_value(a));
 	}
+	history_from_json(json_object_get(rec, "history"), m);
 	m->sp2_blocked = json_is_true(json_object_get(rec, "sp2_blocked"));
 	m->exchange_broken =
 		json_is_true(json_object_get(rec, "exchange_broken"));

@@ -141,6 +141,17 @@ actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
 					out);
 }
 
+actsim_err actsim_lab_block_list(struct actsim_lab *lab, size_t limit,
+				 json_t **out)
+{
+	return lab->be->block_list(lab, limit, out);
+}
+
+actsim_err actsim_lab_activation_counts(struct actsim_lab *lab, json_t **out)
+{
+	return lab->be->activation_counts(lab, out);
+}
+
 actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 				       const char *product_id,
 				       const uint8_t *contact, size_t len,

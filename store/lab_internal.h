@@ -81,6 +81,9 @@ struct lab_backend {
 				      const char *product_key,
 				      const char *product_id, size_t limit,
 				      json_t **out);
+	actsim_err (*block_list)(struct actsim_lab *lab, size_t limit,
+				 json_t **out);
+	actsim_err (*activation_counts)(struct actsim_lab *lab, json_t **out);
 	actsim_err (*registration_add)(struct actsim_lab *lab, int64_t at,
 				       const char *product_id,
 				       const uint8_t *contact, size_t len,

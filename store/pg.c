@@ -1019,6 +1019,56 @@ static actsim_err pg_request_list(struct actsim_lab *lab, size_t limit,
 	return ACTSIM_OK;
 }
 
+static actsim_err pg_block_list(struct actsim_lab *lab, size_t limit,
+				json_t **out)
+{
+	char lim[24];
+	const char *p = lim;
+	PGresult *res;
+	actsim_err e;
+
+	*out = json_array();
+	snprintf(lim, sizeof lim, "%zu", limit > INT64_MAX ? INT64_MAX : limit);
+	e = pg_q(lab, "SELECT key, reason, at FROM blocks ORDER BY at, key "
+		      "LIMIT $1",
+		 1, &p, &res, "cannot list blocked keys");
+	if (e != ACTSIM_OK)
+		return e;
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(
+			*out, json_pack("{s:o,s:o,s:o}", "product_key",
+					value_text(res, i, 0), "reason",
+					value_text(res, i, 1), "at",
+					value_time(res, i, 2)));
+	PQclear(res);
+	return ACTSIM_OK;
+}
+
+static actsim_err pg_activation_counts(struct actsim_lab *lab, json_t **out)
+{
+	PGresult *res;
+	actsim_err e;
+
+	*out = json_array();
+	e = pg_q(lab,
+		 "SELECT coalesce(k.channel, 'unknown') AS ch, a.result,"
+		 " count(*) FROM activations a LEFT JOIN keys k"
+		 " ON k.key = a.key GROUP BY ch, a.result ORDER BY ch, a.result",
+		 0, NULL, &res, "cannot count activations");
+	if (e != ACTSIM_OK)
+		return e;
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(
+			*out,
+			json_pack("{s:o,s:o,s:I}", "channel",
+				  value_text(res, i, 0), "result",
+				  value_text(res, i, 1), "count",
+				  (json_int_t)strtoll(PQgetvalue(res, i, 2),
+						      NULL, 10)));
+	PQclear(res);
+	return ACTSIM_OK;
+}
+
 static actsim_err pg_reset(struct actsim_lab *lab)
 {
 	return pg_exec(lab,
@@ -1184,6 +1234,8 @@ const struct lab_backend lab_backend_pg = {
 	.block = pg_block,
 	.unblock = pg_unblock,
 	.activation_list = pg_activation_list,
+	.block_list = pg_block_list,
+	.activation_counts = pg_activation_counts,
 	.registration_add = pg_registration_add,
 	.request_add = pg_request_add,
 	.request_list = pg_request_list,

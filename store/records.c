@@ -403,6 +403,63 @@ static actsim_err sqlite_activation_list(struct actsim_lab *lab,
 	return e;
 }
 
+static actsim_err sqlite_block_list(struct actsim_lab *lab, size_t limit,
+				    json_t **out)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*out = json_array();
+	e = db_prepare(lab,
+		       "SELECT key, reason, at FROM blocks ORDER BY at, key "
+		       "LIMIT ?",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+			*out, json_pack("{s:o,s:o,s:o}", "product_key",
+					column_text(st, 0), "reason",
+					column_text(st, 1), "at",
+					column_time(st, 2)));
+	if (rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot list blocked keys");
+	db_release(st);
+	return e;
+}
+
+static actsim_err sqlite_activation_counts(struct actsim_lab *lab,
+					 json_t **out)
+{
+	sqlite3_stmt *st;
+	actsim_err e;
+	int rc;
+
+	*out = json_array();
+	/* Keys the lab did not issue (imported labs) count as "unknown". */
+	e = db_prepare(lab,
+		       "SELECT coalesce(k.channel, 'unknown') AS ch, a.result,"
+		       " count(*) FROM activations a LEFT JOIN keys k"
+		       " ON k.key = a.key GROUP BY ch, a.result"
+		       " ORDER BY ch, a.result",
+		       &st);
+	if (e != ACTSIM_OK)
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(
+			*out, json_pack("{s:o,s:o,s:I}", "channel",
+					column_text(st, 0), "result",
+					column_text(st, 1), "count",
+					(json_int_t)sqlite3_column_int64(st,
+									 2)));
+	if (rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot count activations");
+	db_release(st);
+	return e;
+}
+
 static actsim_err sqlite_registration_add(struct actsim_lab *lab, int64_t at,
 				       const char *product_id,
 				       const uint8_t *contact, size_t len,
@@ -709,6 +766,8 @@ const struct lab_backend lab_backend_sqlite = {
 	.block = sqlite_block,
 	.unblock = sqlite_unblock,
 	.activation_list = sqlite_activation_list,
+	.block_list = sqlite_block_list,
+	.activation_counts = sqlite_activation_counts,
 	.registration_add = sqlite_registration_add,
 	.request_add = sqlite_request_add,
 	.request_list = sqlite_request_list,

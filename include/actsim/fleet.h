@@ -72,6 +72,11 @@ actsim_err actsim_fleet_rows(struct actsim_lab *lab,
 			     struct actsim_fleet_row **rows, size_t *n)
 	__attribute__((warn_unused_result));
 
+/* The row of one machine at lab time `now`. Pure. */
+void actsim_fleet_row_of(const struct actsim_catalog *cat,
+			 const struct actsim_machine *m, int64_t now,
+			 struct actsim_fleet_row *out);
+
 /* One row as a document: {name, sku, channel, platform, r2,
  * license_status, days_left, deadline, activated_at, votes_matching,
  * votes_needed, votes_total}; times as ISO 8601 text, absent values null.

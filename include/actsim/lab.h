@@ -240,6 +240,18 @@ actsim_err actsim_lab_activation_list(struct actsim_lab *lab,
 				      json_t **out)
 	__attribute__((warn_unused_result));
 
+/* Blocked keys, oldest block first, as {product_key, reason, at}
+ * objects; at most `limit`. *out is a new array even on failure. */
+actsim_err actsim_lab_block_list(struct actsim_lab *lab, size_t limit,
+				 json_t **out)
+	__attribute__((warn_unused_result));
+
+/* Every clearinghouse decision counted by the key's channel and the
+ * result ("OK" or the refusal code), as {channel, result, count}
+ * objects. *out is a new array even on failure. */
+actsim_err actsim_lab_activation_counts(struct actsim_lab *lab, json_t **out)
+	__attribute__((warn_unused_result));
+
 /* Stores a registration; `contact` is already encrypted. */
 actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 				       const char *product_id,

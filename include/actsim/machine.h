@@ -23,6 +23,21 @@ extern "C" {
 #define ACTSIM_WORD_MAX 64
 #define ACTSIM_MAX_APPS 32
 #define ACTSIM_APP_MAX 47
+#define ACTSIM_MACHINE_HISTORY 32
+
+/* What happened to a machine after installation, for its timeline. */
+enum actsim_machine_event_kind {
+	ACTSIM_EVENT_ACTIVATED, /* a confirmation ID was accepted */
+	ACTSIM_EVENT_HARDWARE   /* components were replaced */
+};
+
+struct actsim_machine_event {
+	enum actsim_machine_event_kind kind;
+	int64_t at;
+	char detail[16];       /* activation kind (online, phone, ...) */
+	unsigned votes;        /* hardware: votes matching the baseline */
+	bool within_tolerance; /* hardware: still within tolerance */
+};
 
 /* A machine. Plain value: no resources. */
 struct actsim_machine {
@@ -57,6 +72,9 @@ struct actsim_machine {
 	char regressed[ACTSIM_MAX_APPS][ACTSIM_APP_MAX + 1]; /* KB numbers */
 	size_t nregressed;
 	bool exchange_broken; /* an unsupported upgrade was forced */
+	/* the last ACTSIM_MACHINE_HISTORY events, oldest first */
+	struct actsim_machine_event history[ACTSIM_MACHINE_HISTORY];
+	size_t nhistory;
 };
 
 struct actsim_machine_spec {
@@ -122,7 +140,8 @@ actsim_err actsim_machine_iid(struct actsim_lab *lab,
 
 /* New hardware: votes it against the activation baseline; going out of
  * tolerance starts the reactivation window at `now`, coming back within
- * tolerance ends it. */
+ * tolerance ends it. An activated machine's history records the change
+ * with its votes. */
 actsim_err actsim_machine_set_hardware(struct actsim_machine *m,
 				       const struct actsim_hw_profile *p,
 				       int64_t now)
@@ -144,13 +163,25 @@ actsim_err actsim_machine_change_key(struct actsim_lab *lab,
 	__attribute__((warn_unused_result));
 
 /* Records an accepted confirmation ID: the current hardware becomes the
- * baseline. */
+ * baseline, and the history gets an activation event. */
 void actsim_machine_activated(struct actsim_machine *m, const char *cid,
 			      const char *kind, int64_t now);
 
 /* The machine as a document (what `machine show` prints, less license
  * fields). */
 json_t *actsim_machine_to_json(const struct actsim_machine *m);
+
+/* The machine's grace timeline at `now`, a new object:
+ *   {"name", "channel", "now", "start", "end",
+ *    "events": [{"at", "kind", "label", ...}],   ordered by time
+ *    "windows": [{"kind", "from", "to"}]}
+ * Event kinds: installed, reminder, deadline, activated, hardware (with
+ * "votes", "needed" and "within_tolerance"), reactivation_deadline,
+ * evaluation_end; window kinds: grace, reactivation. Times are RFC 3339.
+ * "start" and "end" bound what a drawing should show: installation to a
+ * little past the last event or now. NULL when out of memory. Pure. */
+json_t *actsim_machine_timeline(const struct actsim_catalog *cat,
+				const struct actsim_machine *m, int64_t now);
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,10 @@ api POST /v1/activations "{\"installation_id\":\"$I1\"}"; status_is "blocked key
 json_is "KEY_BLOCKED" 'd["error"]["code"] == "KEY_BLOCKED"'
 expect "the CLI clearinghouse sees the block" 1 $A --json cid issue "$I1"
 json_is "KEY_BLOCKED in process too" 'd["error"]["code"] == "KEY_BLOCKED"'
+admin GET /v1/admin/blocks; status_is "the blocked keys" 200
+json_is "list the block with its reason" "[(b['product_key'], b['reason']) for b in d['blocks']] == [('$K', 'leaked')]"
+admin GET /v1/admin/activations/counts; status_is "activations by channel and result" 200
+json_is "count every decision by channel" "{(c['channel'], c['result']): c['count'] for c in d['counts']}.get(('retail', 'KEY_BLOCKED')) == 2 and {(c['channel'], c['result']): c['count'] for c in d['counts']}.get(('retail', 'OK')) == 3"
 admin DELETE "/v1/admin/blocks/$K"; status_is "unblock" 200
 admin DELETE "/v1/admin/blocks/$K"; status_is "unblock again" 404
 admin POST /v1/admin/blocks '{"product_key":"XYZ"}'; status_is "block a malformed key" 400
@@ -317,15 +321,15 @@ json_is "the 2 activations survived" 'len(d["activations"]) == 2'
 # --- the OpenAPI document lists every route ---
 $A --json server --routes > "$T/routes.json"
 check "every route is in docs/openapi.yaml" 'python3 - "$T/routes.json" "$DOCS/openapi.yaml" <<PY
-import json, sys
+import json, re, sys
 routes = json.load(open(sys.argv[1]))["routes"]
 doc = open(sys.argv[2]).read().splitlines()
 missing = []
 for r in routes:
-    path = r["path"].replace("*", "{product_key}")
-    try:
-        i = doc.index("  " + path + ":")
-    except ValueError:
+    path = r["path"]
+    pat = re.compile("  " + re.escape(path).replace(r"\*", r"\{[a-z_]+\}") + ":$")
+    i = next((n for n, line in enumerate(doc) if pat.match(line)), None)
+    if i is None:
         missing.append(path); continue
     block = []
     for line in doc[i + 1:]:
