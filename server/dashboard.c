@@ -272,7 +272,6 @@ DASHBOARD_HANDLER(dashboard_clock_run_delete)
 }
 
 struct tick_job {
-	struct api_env *env;
 	int64_t step;
 };
 
@@ -306,7 +305,7 @@ void api_clock_tick(struct api_env *env, int64_t step_seconds,
 	memset(out, 0, sizeof *out);
 	if (job == NULL)
 		return;
-	job->env = env;
+	(void)env;
 	job->step = step_seconds;
 	out->run = run_tick;
 	out->arg = job;

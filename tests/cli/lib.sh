@@ -4,7 +4,7 @@
 A=${ACTSIM_BUILD:-build}/actsim
 case $A in /*) ;; *) A=$(pwd)/$A ;; esac
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+trap 'stop_server; rm -rf "$T"' EXIT
 export ACTSIM_LAB="$T/lab"
 pass=0
 fail=0
@@ -40,6 +40,29 @@ json_is() {
 	else
 		not_ok "$1" "stdout: $(out | head -5) $(cat "$T/pyerr")"
 	fi
+}
+
+# The clearinghouse on the test's lab: start_server sets SRV_PID, URL and
+# PORT once it listens (on a free port); stop_server stops it, and the
+# exit trap does too.
+SRV_PID=
+stop_server() {
+	if [ -n "$SRV_PID" ]; then
+		kill -TERM "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+		SRV_PID=
+	fi
+}
+start_server() {
+	: > "$T/srv.out"
+	$A server --listen 127.0.0.1:0 --threads 2 > "$T/srv.out" 2> "$T/srv.err" &
+	SRV_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q "listening on" "$T/srv.out" && break
+		sleep 0.05
+	done
+	URL=$(sed -n 's/^listening on //p' "$T/srv.out")
+	PORT=${URL##*:}
 }
 
 # finish: the plan line, the closing count, and the exit status

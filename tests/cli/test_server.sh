@@ -6,26 +6,6 @@
 HW=$(cd "$(dirname "$0")/../../fixtures/hardware" && pwd)
 DOCS=$(cd "$(dirname "$0")/../../docs" && pwd)
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$T/out"; }
-SRV_PID=
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-		SRV_PID=
-	fi
-}
-trap 'stop_server; rm -rf "$T"' EXIT
-start_server() {
-	: > "$T/srv.out"
-	$A server --listen 127.0.0.1:0 --threads 2 > "$T/srv.out" 2> "$T/srv.err" &
-	SRV_PID=$!
-	for _ in $(seq 1 100); do
-		grep -q "listening on" "$T/srv.out" && break
-		sleep 0.05
-	done
-	URL=$(sed -n 's/^listening on //p' "$T/srv.out")
-	PORT=${URL##*:}
-}
 # api METHOD PATH [BODY] [extra curl args]: status in $code, body in $T/out
 api() {
 	m=$1 p=$2 b=

@@ -8,25 +8,9 @@
 WEB=$(cd "$(dirname "$0")/../web" && pwd)
 HW=$(cd "$(dirname "$0")/../../fixtures/hardware" && pwd)
 OUT=$(cd "$(dirname "$A")" && pwd)/test-output/web
-SRV_PID=
-stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-		SRV_PID=
-	fi
-}
-trap 'stop_server; rm -rf "$T"' EXIT
-
 $A lab init --seed 0 >/dev/null
 TOKEN=$($A --json lab show | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_token"])')
-$A server --listen 127.0.0.1:0 --threads 2 > "$T/srv.out" 2> "$T/srv.err" &
-SRV_PID=$!
-for _ in $(seq 1 100); do
-	grep -q "listening on" "$T/srv.out" && break
-	sleep 0.05
-done
-URL=$(sed -n 's/^listening on //p' "$T/srv.out")
+start_server
 check "server started" '[ -n "$URL" ]' "$(cat "$T/srv.err")"
 CURL="curl -s --cacert $ACTSIM_LAB/tls/ca.pem"
 
