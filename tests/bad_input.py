@@ -276,7 +276,7 @@ for b in ('{}', '{"product_id": "x", "email": "a@b"}',
           '{"product_id": "76317-171-6117695-05465", "name": 7}'):
     expect_http("registration %s" % b[:40], 400, "MALFORMED_REQUEST", "POST",
                 "/v1/registrations", b)
-for path in ("/", "/v1", "/v1/activations/x", "/v2/activations", "/metrics/x",
+for path in ("/index.html", "/app", "/v1", "/v1/activations/x", "/v2/activations", "/metrics/x",
              "/v1/admin/blocks/", "/v1/admin/blocks/a/b", "/%00", "/..%2f"):
     expect_http("route %s" % path, 404, "NOT_FOUND", "GET", path)
 for method, path in (("GET", "/v1/activations"), ("PUT", "/healthz"),
