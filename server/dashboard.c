@@ -275,6 +275,8 @@ struct tick_job {
 	int64_t step;
 };
 
+/* Reads the clock itself rather than trusting the batch's `now`: a
+ * clock change earlier in the same batch must not be undone. */
 static int run_tick(struct api_env *env, struct actsim_lab *lab, int64_t now,
 		    void *arg, struct api_response *out)
 {
@@ -282,7 +284,10 @@ static int run_tick(struct api_env *env, struct actsim_lab *lab, int64_t now,
 	struct api_clock_run *r = &env->clock_run;
 
 	(void)out;
-	if (job->step > ACTSIM_TIME_MAX - now) {
+	if (actsim_lab_clock_get(lab, &now) != ACTSIM_OK)
+		return -1;
+	if (job->step > ACTSIM_CLOCK_MAX - now) {
+		/* the end of lab time: the demo is over */
 		pthread_mutex_lock(&r->lock);
 		r->running = false;
 		r->generation++;
