@@ -266,8 +266,7 @@ static const struct cli_sub_doc machine_subs[] = {
 	{ "iid", "NAME", "the machine's installation ID",
 	  "actsim machine iid srv1", no_options },
 	{ "timeline", "NAME [--svg FILE]",
-	  "the grace timeline: installation, reminders, deadlines, "
-	  "activations, hardware changes with their votes",
+	  "the grace timeline as events, and as a picture",
 	  "actsim machine timeline srv1 --svg srv1.svg",
 	  machine_timeline_opts },
 	{ "activate",
@@ -417,8 +416,7 @@ static const struct cli_sub_doc admin_subs[] = {
 	  "actsim admin requests --limit 20", admin_requests_opts },
 	{ "clock",
 	  "[show] | run --step DURATION [--every DURATION] | stop",
-	  "the lab clock, and the demo mode that advances it by itself "
-	  "until stopped",
+	  "the lab clock, and a demo mode that runs it forward",
 	  "actsim admin clock run --step 1d --every 1s", admin_clock_opts },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -9,7 +9,7 @@ WEB=$(cd "$(dirname "$0")/../web" && pwd)
 HW=$(cd "$(dirname "$0")/../../fixtures/hardware" && pwd)
 OUT=$(cd "$(dirname "$A")" && pwd)/test-output/web
 $A lab init --seed 0 >/dev/null
-TOKEN=$($A --json lab show | python3 -c 'import json,sys; print(json.load(sys.stdin)["admin_token"])')
+TOKEN=$($A lab token)
 start_server
 check "server started" '[ -n "$URL" ]' "$(cat "$T/srv.err")"
 CURL="curl -s --cacert $ACTSIM_LAB/tls/ca.pem"
