@@ -492,6 +492,8 @@ static void send_response(struct evhttp_request *req,
 		evbuffer_add(buf, body, len);
 	if (resp->allow[0] != '\0')
 		evhttp_add_header(h, "Allow", resp->allow);
+	if (resp->status == 401)
+		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
 	if (resp->retry_after > 0) {
 		snprintf(retry, sizeof retry, "%d", resp->retry_after);
 		evhttp_add_header(h, "Retry-After", retry);

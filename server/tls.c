@@ -185,7 +185,10 @@ SSL_CTX *tls_server_ctx(const char *cert_file, const char *key_file,
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 					 SSL_OP_CIPHER_SERVER_PREFERENCE |
 					 SSL_OP_NO_RENEGOTIATION);
-	if (!SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:"
+	/* Key exchange with the named curves only: TLS 1.3 would otherwise
+	 * offer the finite-field (FFDHE) groups too. */
+	if (!SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") ||
+	    !SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20:"
 					  "!aNULL:!eNULL:!SHA1") ||
 	    SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||

@@ -236,7 +236,6 @@ report(len(err) < 4096, "stderr stays short (%d bytes)" % len(err),
 report(status == 200, "then a client is served (%.2f s)" % secs,
        "status %s" % status)
 
-# --- a lab held by another process ---------------------------------------
 import sqlite3
 import threading
 import urllib.request
@@ -268,6 +267,32 @@ def metric(url, name):
     return None
 
 
+# --- 401 and TLS groups -------------------------------------------------
+srv, url, port = start("--threads", "1")
+status, headers, body = https(url + "/v1/admin/faults")
+report(status == 401 and headers.get("WWW-Authenticate") == "Bearer",
+       "401 answers carry WWW-Authenticate: Bearer", "%s %s" % (status, headers))
+
+
+def s_client(*args):
+    return subprocess.run(["openssl", "s_client", "-connect",
+                           "127.0.0.1:%d" % port] + list(args),
+                          input="", capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+for group in ("ffdhe2048", "ffdhe3072"):
+    out = s_client("-tls1_3", "-groups", group)
+    report("Server Temp Key" not in out and "Cipher is (NONE)" in out,
+           "TLS 1.3 refuses %s" % group, out[-300:])
+for group, shown in (("X25519", "X25519"), ("P-256", "prime256v1"),
+                     ("P-384", "secp384r1")):
+    out = s_client("-tls1_3", "-groups", group)
+    report(("Server Temp Key: " + shown) in out.replace("ECDH, ", ""),
+           "TLS 1.3 offers %s" % group, out[-300:])
+stop(srv)
+
+# --- a lab held by another process ---------------------------------------
 k = run_cli(actsim, env, ["key", "gen", "--sku", "standard", "--channel",
                           "msdn", "--platform", "x86"])[1]["keys"][0]["key"]
 hw = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
