@@ -21,12 +21,14 @@ WARN += -Werror
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+# libpq is loaded when a lab's backend is PostgreSQL (store/pg_lazy.c),
+# so only its headers are needed at build time.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libpq,$(PKGS))) -lpthread
 # The front ends also speak HTTPS: server (libevent) and client (libcurl);
 # the scenario runner writes JUnit and the pictures draw SVG with
-# libxml2.
+# libxml2 (loaded on first use, cli/xml_lazy.c: headers only here).
 FRONT_PKGS = libevent libevent_openssl libevent_pthreads libcurl libxml-2.0
-FRONT_LIBS = $(shell pkg-config --libs $(FRONT_PKGS))
+FRONT_LIBS = $(shell pkg-config --libs $(filter-out libxml-2.0,$(FRONT_PKGS)))
 ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 	-D_POSIX_C_SOURCE=200809L -DACTSIM_VERSION='"$(VERSION)"' \
 	-Iinclude $(PKG_CFLAGS) $(shell pkg-config --cflags $(FRONT_PKGS)) \
@@ -102,7 +104,8 @@ $(BUILD)/libactsim.so: $(LIB_OBJ) $(BUILD)/libactsim.map
 		$(LIB_OBJ) $(PKG_LIBS)
 
 # --as-needed: libcurl is loaded when a command first talks HTTP
-# (cli/curl_lazy.c), not by every process at start.
+# (cli/curl_lazy.c), libpq and libxml2 likewise on first use
+# (store/pg_lazy.c, cli/xml_lazy.c), not by every process at start.
 $(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) \
 		$(BUILD)/libactsim.a $(PKG_LIBS) $(FRONT_LIBS)
@@ -113,7 +116,7 @@ $(BUILD)/actsim.pc: Makefile
 		'includedir=$${prefix}/include' '' 'Name: actsim' \
 		'Description: product-key and activation simulator library' \
 		'Version: $(VERSION)' 'Requires: jansson' \
-		'Requires.private: openssl gmp sqlite3 libpq' \
+		'Requires.private: openssl gmp sqlite3' \
 		'Libs: -L$${libdir} -lactsim' \
 		'Libs.private: -lpthread' 'Cflags: -I$${includedir}' > $@
 

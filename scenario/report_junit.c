@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/xmlwriter.h>
+#include "../cli/xml_lazy.h"
 
 #include "internal.h"
 #include "../common/banned.h"

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
 
 #include "actsim/hwid.h"
 #include "actsim/ids.h"
 #include "actsim/time.h"
 #include "lab_internal.h"
+#include "pg_lazy.h"
 #include "../common/internal.h"
 
 #define PG_STMT_CACHE 64
@@ -306,8 +306,20 @@ static actsim_err pg_meta_get(struct actsim_lab *lab, const char *key,
 	return e;
 }
 
+/* libpq is loaded on the first PostgreSQL lab (pg_lazy.h). */
+static actsim_err pg_load(struct actsim_lab *lab)
+{
+	const char *why = pq_lazy_load();
+
+	return why == NULL ? ACTSIM_OK : lab_fail(lab, ACTSIM_E_DB, "%s", why);
+}
+
 static actsim_err pg_state_new(struct actsim_lab *lab)
 {
+	actsim_err e = pg_load(lab);
+
+	if (e != ACTSIM_OK)
+		return e;
 	if (lab->pg == NULL) {
 		lab->pg = calloc(1, sizeof *lab->pg);
 		if (lab->pg == NULL)
@@ -1260,6 +1272,9 @@ actsim_err pg_check_url(struct actsim_lab *lab, const char *url)
 				"--database takes a postgresql:// URI, not "
 				"'%s'",
 				url);
+	e = pg_load(lab);
+	if (e != ACTSIM_OK)
+		return e;
 	opts = PQconninfoParse(url, &why);
 	if (opts == NULL) {
 		e = lab_fail(lab, ACTSIM_E_INVALID_ARG,

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/xmlwriter.h>
+#include "../cli/xml_lazy.h"
 
 #include "actsim/time.h"
 #include "svg.h"
@@ -78,8 +78,10 @@ static void attr(struct plot *p, const char *name, const char *value)
 
 static void attrf(struct plot *p, const char *name, double v)
 {
-	check(p, xmlTextWriterWriteFormatAttribute(p->w, BAD_CAST name, "%.1f",
-						   v));
+	char num[32];
+
+	snprintf(num, sizeof num, "%.1f", v);
+	attr(p, name, num);
 }
 
 static void text(struct plot *p, const char *s)
