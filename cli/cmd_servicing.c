@@ -206,7 +206,7 @@ static const char usage[] =
 int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
 		    struct cli_result *res)
 {
-	bool unblock = false, verbose = false, quiet = false;
+	bool unblock = false, verbose = false, quiet = false, bad;
 	const char *name = NULL;
 	struct cli_session s;
 	struct actsim_machine m;
@@ -260,15 +260,17 @@ int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
 	else
 		snprintf(path, sizeof path, "%s_log.txt", m.name);
 	f = fopen(path, "w");
-	if (f == NULL || report == NULL || fputs(report, f) == EOF) {
-		if (f != NULL)
-			fclose(f);
+	/* A full disk often shows only when the buffer is flushed at
+	 * fclose: the log counts as written only when fclose succeeds. */
+	bad = f == NULL || report == NULL || fputs(report, f) == EOF;
+	if (f != NULL && fclose(f) != 0)
+		bad = true;
+	if (bad) {
 		free(report);
 		json_decref(doc);
 		cli_error(res, CLI_ENV, "IO_ERROR", "cannot write '%s'", path);
 		return cli_session_close(&s, CLI_ENV, res);
 	}
-	fclose(f);
 	json_object_set_new(doc, "log", json_string(path));
 	json_object_set_new(doc, "display", json_string(quiet ? "" : report));
 	free(report);

@@ -54,6 +54,16 @@ for sw in /help /? /h; do
 	expect "$sw shows the syntax" 0 $A hotfix-scan "$sw"
 	stdout_has "$sw lists /d" "/d     Unblock the installation of Windows Server 2003 SP2."
 done
+if [ -w /dev/full ]; then
+	# The log lands on a full disk: the error shows at fclose.
+	mkdir -p "$T/full" && ln -sf /dev/full "$T/full/s1_log.txt"
+	before=$($A --json machine show s1)
+	(cd "$T/full" && run $A --json hotfix-scan s1 /v && echo "$rc" > "$T/rc")
+	rc=$(cat "$T/rc")
+	check "a full disk is an I/O error (exit 3)" '[ "$rc" = 3 ]' "exit $rc"
+	json_is "IO_ERROR" 'd["error"]["code"] == "IO_ERROR"'
+	check "the machine is unchanged" '[ "$($A --json machine show s1)" = "$before" ]' "changed"
+fi
 expect "unknown switch" 2 $A hotfix-scan s1 /x
 expect "no name" 2 $A hotfix-scan /v
 expect "SP2 is blocked" 1 $A --json machine servicing s1 --sp 2
