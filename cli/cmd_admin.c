@@ -125,6 +125,141 @@ static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
 	return res->status;
 }
 
+/* A member as text, "-" when missing or null. */
+static const char *str_of(const json_t *o, const char *name)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+
+	return v != NULL ? v : "-";
+}
+
+/* A duration in milliseconds, rounded: "0.412 ms", "85.2 ms", "1.003 s". */
+static void ms_text(double ms, char *out, size_t cap)
+{
+	if (ms < 10.0)
+		snprintf(out, cap, "%.3f ms", ms);
+	else if (ms < 1000.0)
+		snprintf(out, cap, "%.1f ms", ms);
+	else
+		snprintf(out, cap, "%.3f s", ms / 1000.0);
+}
+
+static void block_text(const json_t *doc, FILE *out)
+{
+	fprintf(out, "%s: %s.\n", str_of(doc, "product_key"),
+		json_is_true(json_object_get(doc, "blocked")) ? "blocked" :
+								 "unblocked");
+}
+
+static void faults_text(const json_t *doc, FILE *out)
+{
+	const json_t *list = json_object_get(doc, "faults"), *f;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		fputs("No faults are set.\n", out);
+		return;
+	}
+	fprintf(out, "%-24s %-6s %-9s %6s %7s %7s  %s\n", "ROUTE", "METHOD",
+		"KIND", "PROB", "SEEN", "FIRED", "DETAIL");
+	json_array_foreach(list, i, f) {
+		char detail[64] = "", d[32];
+		const json_t *v;
+
+		if ((v = json_object_get(f, "status")) != NULL)
+			snprintf(detail, sizeof detail, "status %lld %s",
+				 (long long)json_integer_value(v),
+				 str_of(f, "code"));
+		else if ((v = json_object_get(f, "delay_ms")) != NULL) {
+			ms_text((double)json_integer_value(v), d, sizeof d);
+			snprintf(detail, sizeof detail, "delay %s", d);
+		} else if ((v = json_object_get(f, "hold_ms")) != NULL) {
+			ms_text((double)json_integer_value(v), d, sizeof d);
+			snprintf(detail, sizeof detail, "hold %s", d);
+		} else if ((v = json_object_get(f, "bytes")) != NULL)
+			snprintf(detail, sizeof detail, "%lld bytes",
+				 (long long)json_integer_value(v));
+		else if ((v = json_object_get(f, "rate")) != NULL)
+			snprintf(detail, sizeof detail, "%lld B/s",
+				 (long long)json_integer_value(v));
+		else if ((v = json_object_get(f, "retry_after")) != NULL)
+			snprintf(detail, sizeof detail, "retry after %lld s",
+				 (long long)json_integer_value(v));
+		fprintf(out, "%-24.24s %-6.6s %-9.9s %6.2f %7lld %7lld  %s\n",
+			str_of(f, "route"), str_of(f, "method"),
+			str_of(f, "kind"),
+			json_number_value(json_object_get(f, "probability")),
+			(long long)json_integer_value(json_object_get(f, "seen")),
+			(long long)json_integer_value(
+				json_object_get(f, "fired")),
+			detail);
+	}
+}
+
+static void reset_text(const json_t *doc, FILE *out)
+{
+	(void)doc;
+	fputs("The clearinghouse's records are reset.\n", out);
+}
+
+static void activations_text(const json_t *doc, FILE *out)
+{
+	const json_t *list = json_object_get(doc, "activations"), *a;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		fputs("No activations.\n", out);
+		return;
+	}
+	fprintf(out, "%-20s %-29s %-23s %-9s\n", "AT", "PRODUCT KEY",
+		"PRODUCT ID", "KIND");
+	json_array_foreach(list, i, a)
+		fprintf(out, "%-20.20s %-29.29s %-23.23s %-9.9s\n",
+			str_of(a, "at"), str_of(a, "product_key"),
+			str_of(a, "product_id"), str_of(a, "kind"));
+}
+
+static void clock_text(const json_t *doc, FILE *out)
+{
+	const json_t *run = json_object_get(doc, "clock_run");
+
+	if (json_object_get(doc, "now") != NULL)
+		fprintf(out, "Lab time: %s\n", str_of(doc, "now"));
+	if (json_is_object(run))
+		fprintf(out, "The clock runs: +%lld s every %lld ms.\n",
+			(long long)json_integer_value(
+				json_object_get(run, "step_seconds")),
+			(long long)json_integer_value(
+				json_object_get(run, "every_ms")));
+	else if (run != NULL)
+		fputs("The clock is stopped.\n", out);
+}
+
+static void requests_text(const json_t *doc, FILE *out)
+{
+	const json_t *list = json_object_get(doc, "requests"), *r;
+	size_t i;
+
+	if (json_array_size(list) == 0) {
+		fputs("No requests logged.\n", out);
+		return;
+	}
+	fprintf(out, "%-20s %-6s %-24s %3s %10s %s\n", "LAB TIME", "METHOD",
+		"ROUTE", "ST", "LATENCY", "FAULT");
+	json_array_foreach(list, i, r) {
+		char lat[32];
+
+		ms_text(json_number_value(json_object_get(r, "latency_ms")),
+			lat, sizeof lat);
+		fprintf(out, "%-20.20s %-6.6s %-24.24s %3lld %10s %s\n",
+			str_of(r, "at"), str_of(r, "method"),
+			str_of(r, "route"),
+			(long long)json_integer_value(
+				json_object_get(r, "status")),
+			lat, str_of(r, "fault"));
+	}
+}
+
 /* Percent-encodes a key for a path or query. */
 static void encode(CURL *h, const char *in, char *out, size_t cap)
 {
@@ -395,6 +530,15 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 			 limit);
 		rc = admin_call(ctx, &o, "GET", path, NULL, res);
 	}
+	if (rc == CLI_OK)
+		res->text = strcmp(sub, "block") == 0 ||
+					    strcmp(sub, "unblock") == 0 ?
+				    block_text :
+			    strcmp(sub, "faults") == 0 ? faults_text :
+			    strcmp(sub, "reset") == 0	? reset_text :
+			    strcmp(sub, "activations") == 0 ? activations_text :
+			    strcmp(sub, "clock") == 0 ? clock_text :
+							  requests_text;
 	json_decref(fault);
 	curl_easy_cleanup(h);
 	if (rc < 0)

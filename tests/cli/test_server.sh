@@ -202,6 +202,30 @@ cp "$T/out" "$T/requests.json"
 check "the planted email is nowhere in the lab or logs" '! grep -rqa "planted.canary" "$ACTSIM_LAB" "$T/metrics.txt" "$T/requests.json" "$T/srv.out" "$T/srv.err"' "found"
 check "nor the name" '! grep -rqa "Pat Planted" "$ACTSIM_LAB"' "found"
 
+# --- admin commands print text, and their server's JSON with --json ---
+expect "admin requests as text" 0 $A admin requests --limit 5
+check "a table with the lab time, rounded latencies" 'head -1 "$T/out" | grep -q "^LAB TIME .*LATENCY" && [ "$(wc -l < "$T/out")" = 6 ] && grep -Eq " [0-9]+\.[0-9]{1,3} m?s( |$)" "$T/out" && ! grep -q "{" "$T/out" && [ "$(awk "{ if (length > 80) n++ } END { print n+0 }" "$T/out")" = 0 ]' "$(out)"
+expect "admin requests --json" 0 $A --json admin requests --limit 5
+json_is "the server's document unchanged" 'len(d["requests"]) == 5 and set(d["requests"][0]) == {"at","method","route","status","latency_ms","fault"}'
+expect "admin faults list as text" 0 $A admin faults list
+stdout_has "no faults" "No faults are set."
+expect "admin faults set as text" 0 $A admin faults set --route /v1/registrations --kind latency --delay 1500ms
+check "the fault table" 'head -1 "$T/out" | grep -q "^ROUTE .*KIND" && grep -q "^/v1/registrations .*latency .*delay 1.500 s" "$T/out"' "$(out)"
+expect "admin faults list --json" 0 $A --json admin faults list
+json_is "the fault as JSON" 'd["faults"][0]["route"] == "/v1/registrations" and d["faults"][0]["delay_ms"] == 1500'
+expect "admin faults clear" 0 $A admin faults clear
+stdout_has "cleared" "No faults are set."
+expect "admin block as text" 0 $A admin block "$K" --reason leaked
+check "one line" '[ "$(cat "$T/out")" = "$K: blocked." ]' "$(out)"
+expect "admin unblock as text" 0 $A admin unblock "$K"
+check "one line" '[ "$(cat "$T/out")" = "$K: unblocked." ]' "$(out)"
+expect "admin unblock --json" 1 $A --json admin unblock "$K"
+json_is "the server's error" 'd["error"]["code"] == "NOT_BLOCKED"'
+expect "admin activations as text" 0 $A admin activations --key "$K"
+check "a table of the key's activations" 'head -1 "$T/out" | grep -q "^AT .*PRODUCT KEY" && grep -q "$K" "$T/out" && ! grep -q "{" "$T/out"' "$(out)"
+expect "admin clock as text" 0 $A admin clock
+stdout_has "the lab time" "Lab time: "
+
 # --- the online client ---
 $A machine create on1 --key "$($A key gen --sku web --channel retail --platform x86)" --hw "$HW/dl380.json" >/dev/null
 expect "machine activate --online" 0 $A --json machine activate on1 --online
