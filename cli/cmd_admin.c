@@ -244,15 +244,20 @@ static void requests_text(const json_t *doc, FILE *out)
 		fputs("No requests logged.\n", out);
 		return;
 	}
-	fprintf(out, "%-20s %-6s %-24s %3s %10s %s\n", "LAB TIME", "METHOD",
-		"ROUTE", "ST", "LATENCY", "FAULT");
+	fprintf(out, "%-20s %-8s %-6s %-20s %3s %9s %s\n", "LAB TIME", "WALL",
+		"METHOD", "ROUTE", "ST", "LATENCY", "FAULT");
 	json_array_foreach(list, i, r) {
 		char lat[32];
+		const char *wall = str_of(r, "wall_at");
+
+		/* The wall time of day (UTC); the date is in --json. */
+		if (strlen(wall) == 20)
+			wall += 11;
 
 		ms_text(json_number_value(json_object_get(r, "latency_ms")),
 			lat, sizeof lat);
-		fprintf(out, "%-20.20s %-6.6s %-24.24s %3lld %10s %s\n",
-			str_of(r, "at"), str_of(r, "method"),
+		fprintf(out, "%-20.20s %-8.8s %-6.6s %-20.20s %3lld %9s %s\n",
+			str_of(r, "at"), wall, str_of(r, "method"),
 			str_of(r, "route"),
 			(long long)json_integer_value(
 				json_object_get(r, "status")),

@@ -282,7 +282,8 @@ static bool write_batch(struct server *s, struct pending *batch)
 			failed = actsim_lab_request_add(
 					 s->wlab, now, p->method, p->route,
 					 p->status, p->fault,
-					 (int64_t)(p->start * 1e6)) != ACTSIM_OK;
+					 (int64_t)(p->start * 1e6),
+					 (int64_t)time(NULL)) != ACTSIM_OK;
 			logged = true;
 		} else {
 			failed = p->write.run(&s->env, s->wlab, now,

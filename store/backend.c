@@ -164,10 +164,10 @@ actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
 				  int status, const char *fault,
-				  int64_t latency_us)
+				  int64_t latency_us, int64_t wall_at)
 {
 	return lab->be->request_add(lab, at, method, route, status, fault,
-				    latency_us);
+				    latency_us, wall_at);
 }
 
 actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,

@@ -59,6 +59,8 @@ static const char *const migrations[ACTSIM_LAB_SCHEMA_VERSION + 1] = {
 	[2] = "CREATE INDEX activations_by_pid ON activations(product_id);",
 	/* The fault injected into a request, NULL when none was. */
 	[3] = "ALTER TABLE request_log ADD COLUMN fault TEXT;",
+	/* The real time of the request beside the lab's, NULL before. */
+	[4] = "ALTER TABLE request_log ADD COLUMN wall_at INTEGER;",
 };
 
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,

@@ -91,7 +91,7 @@ struct lab_backend {
 	actsim_err (*request_add)(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
 				  int status, const char *fault,
-				  int64_t latency_us);
+				  int64_t latency_us, int64_t wall_at);
 	actsim_err (*request_list)(struct actsim_lab *lab, size_t limit,
 				   json_t **out);
 	actsim_err (*request_trim)(struct actsim_lab *lab, int64_t keep,

@@ -17,7 +17,7 @@ const char *const lab_columns[LAB_T_COUNT] = {
 	[LAB_T_ACTIVATIONS] = "iitttttttit",
 	[LAB_T_BLOCKS] = "tti",
 	[LAB_T_REGISTRATIONS] = "iitb",
-	[LAB_T_REQUEST_LOG] = "iittiit",
+	[LAB_T_REQUEST_LOG] = "iittiiti",
 };
 
 static const char *const table_names[LAB_T_COUNT] = {

@@ -65,6 +65,8 @@ static const char *const pg_migrations[ACTSIM_LAB_SCHEMA_VERSION + 1] = {
 	[2] = "CREATE INDEX activations_by_pid ON activations(product_id);",
 	/* The fault injected into a request, NULL when none was. */
 	[3] = "ALTER TABLE request_log ADD COLUMN fault TEXT;",
+	/* The real time of the request beside the lab's, NULL before. */
+	[4] = "ALTER TABLE request_log ADD COLUMN wall_at BIGINT;",
 };
 
 static struct pg_state *st_of(struct actsim_lab *lab)
@@ -963,18 +965,20 @@ static actsim_err pg_registration_add(struct actsim_lab *lab, int64_t at,
 static actsim_err pg_request_add(struct actsim_lab *lab, int64_t at,
 				 const char *method, const char *route,
 				 int status, const char *fault,
-				 int64_t latency_us)
+				 int64_t latency_us, int64_t wall_at)
 {
-	char t[24], s[16], l[24];
-	const char *p[6] = { t, method, route, s, l, fault };
+	char t[24], s[16], l[24], w[24];
+	const char *p[7] = { t, method, route, s, l, fault, w };
 
 	snprintf(t, sizeof t, "%lld", (long long)at);
 	snprintf(s, sizeof s, "%d", status);
 	snprintf(l, sizeof l, "%lld", (long long)latency_us);
+	snprintf(w, sizeof w, "%lld", (long long)wall_at);
 	return pg_q(lab,
 		    "INSERT INTO request_log(at, method, route, status,"
-		    " latency_us, fault) VALUES($1, $2, $3, $4, $5, $6)",
-		    6, p, NULL, "cannot log a request");
+		    " latency_us, fault, wall_at)"
+		    " VALUES($1, $2, $3, $4, $5, $6, $7)",
+		    7, p, NULL, "cannot log a request");
 }
 
 static actsim_err pg_request_trim(struct actsim_lab *lab, int64_t keep,
@@ -1008,7 +1012,8 @@ static actsim_err pg_request_list(struct actsim_lab *lab, size_t limit,
 	*out = json_array();
 	snprintf(lim, sizeof lim, "%zu", limit > INT64_MAX ? INT64_MAX : limit);
 	e = pg_q(lab,
-		 "SELECT at, method, route, status, latency_us, fault FROM "
+		 "SELECT at, method, route, status, latency_us, fault,"
+		 " wall_at FROM "
 		 "(SELECT * FROM request_log ORDER BY id DESC LIMIT $1) r "
 		 "ORDER BY id",
 		 1, &p, &res, "cannot read the request log");
@@ -1017,8 +1022,10 @@ static actsim_err pg_request_list(struct actsim_lab *lab, size_t limit,
 	for (int i = 0; i < PQntuples(res); i++)
 		json_array_append_new(
 			*out,
-			json_pack("{s:o,s:o,s:o,s:i,s:f,s:o}", "at",
-				  value_time(res, i, 0), "method",
+			json_pack("{s:o,s:o,s:o,s:o,s:i,s:f,s:o}", "at",
+				  value_time(res, i, 0), "wall_at",
+				  PQgetisnull(res, i, 6) ? json_null() :
+							   value_time(res, i, 6), "method",
 				  value_text(res, i, 1), "route",
 				  value_text(res, i, 2), "status",
 				  (int)strtol(PQgetvalue(res, i, 3), NULL, 10),
@@ -1105,7 +1112,7 @@ static const char *const pg_select[LAB_T_COUNT] = {
 				" encode(contact, 'hex') "
 				"FROM registrations ORDER BY id",
 	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
-			      " latency_us, fault FROM request_log "
+			      " latency_us, fault, wall_at FROM request_log "
 			      "ORDER BY id",
 };
 
@@ -1129,8 +1136,8 @@ static const char *const pg_insert[LAB_T_COUNT] = {
 				" contact) "
 				"VALUES($1, $2, $3, decode($4, 'hex'))",
 	[LAB_T_REQUEST_LOG] = "INSERT INTO request_log(id, at, method, route,"
-			      " status, latency_us, fault) "
-			      "VALUES($1, $2, $3, $4, $5, $6, $7)",
+			      " status, latency_us, fault, wall_at) "
+			      "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
 };
 
 static const char *const pg_count[LAB_T_COUNT] = {

@@ -487,13 +487,14 @@ static actsim_err sqlite_registration_add(struct actsim_lab *lab, int64_t at,
 static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
 				  int status, const char *fault,
-				  int64_t latency_us)
+				  int64_t latency_us, int64_t wall_at)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
 
 	e = db_prepare(lab, "INSERT INTO request_log(at, method, route, status,"
-			    " latency_us, fault) VALUES(?, ?, ?, ?, ?, ?)",
+			    " latency_us, fault, wall_at)"
+			    " VALUES(?, ?, ?, ?, ?, ?, ?)",
 		       &st);
 	if (e != ACTSIM_OK)
 		return e;
@@ -506,6 +507,7 @@ static actsim_err sqlite_request_add(struct actsim_lab *lab, int64_t at,
 		sqlite3_bind_text(st, 6, fault, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 6);
+	sqlite3_bind_int64(st, 7, wall_at);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		e = db_fail(lab, "cannot log a request");
 	db_release(st);
@@ -542,7 +544,8 @@ static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 
 	*out = json_array();
 	e = db_prepare(lab,
-		       "SELECT at, method, route, status, latency_us, fault FROM "
+		       "SELECT at, method, route, status, latency_us, fault,"
+		       " wall_at FROM "
 		       "(SELECT * FROM request_log ORDER BY id DESC LIMIT ?) "
 		       "ORDER BY id",
 		       &st);
@@ -552,8 +555,11 @@ static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(
 			*out,
-			json_pack("{s:o,s:o,s:o,s:i,s:f,s:o}", "at",
-				  column_time(st, 0), "method",
+			json_pack("{s:o,s:o,s:o,s:o,s:i,s:f,s:o}", "at",
+				  column_time(st, 0), "wall_at",
+				  sqlite3_column_type(st, 6) == SQLITE_NULL ?
+					  json_null() :
+					  column_time(st, 6), "method",
 				  column_text(st, 1), "route",
 				  column_text(st, 2), "status",
 				  sqlite3_column_int(st, 3), "latency_ms",
@@ -587,7 +593,7 @@ static const char *const sqlite_select[LAB_T_COUNT] = {
 	[LAB_T_REGISTRATIONS] = "SELECT id, at, product_id, hex(contact) "
 				"FROM registrations ORDER BY id",
 	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
-			      " latency_us, fault FROM request_log "
+			      " latency_us, fault, wall_at FROM request_log "
 			      "ORDER BY id",
 };
 
@@ -606,8 +612,8 @@ static const char *const sqlite_insert[LAB_T_COUNT] = {
 	[LAB_T_REGISTRATIONS] = "INSERT INTO registrations(id, at, product_id,"
 				" contact) VALUES(?, ?, ?, ?)",
 	[LAB_T_REQUEST_LOG] = "INSERT INTO request_log(id, at, method, route,"
-			      " status, latency_us, fault) "
-			      "VALUES(?, ?, ?, ?, ?, ?, ?)",
+			      " status, latency_us, fault, wall_at) "
+			      "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
 };
 
 static const char *const sqlite_count[LAB_T_COUNT] = {

@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define ACTSIM_LAB_SCHEMA_VERSION 3
+#define ACTSIM_LAB_SCHEMA_VERSION 4
 /* A new lab's clock: 2026-01-01T00:00:00Z. */
 #define ACTSIM_LAB_EPOCH INT64_C(1767225600)
 #define ACTSIM_LAB_EPOCH_TEXT "1767225600"
@@ -261,11 +261,13 @@ actsim_err actsim_lab_registration_add(struct actsim_lab *lab, int64_t at,
 
 /* The request log: no personal data, only what was asked and how it
  * went. `fault` is the kind of fault injected into the request ("reset",
- * "timeout", ...) or NULL; the list shows it as "fault" (null when none). */
+ * "timeout", ...) or NULL; the list shows it as "fault" (null when none).
+ * `at` is the lab clock; `wall_at` the real time the caller read (Unix
+ * seconds), listed as "wall_at" (null for rows logged before it was kept). */
 actsim_err actsim_lab_request_add(struct actsim_lab *lab, int64_t at,
 				  const char *method, const char *route,
 				  int status, const char *fault,
-				  int64_t latency_us)
+				  int64_t latency_us, int64_t wall_at)
 	__attribute__((warn_unused_result));
 actsim_err actsim_lab_request_list(struct actsim_lab *lab, size_t limit,
 				   json_t **out)

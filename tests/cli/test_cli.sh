@@ -38,7 +38,7 @@ leak=0
 for s in $priv; do grep -q "$s" "$T/out" && leak=1; done
 check "show prints no private key" '[ $leak = 0 ]' "private key printed"
 expect "lab show --json" 0 $A --json lab show
-json_is "show counts keys" 'd["counts"]["keys"] == 0 and d["schema_version"] == 3'
+json_is "show counts keys" 'd["counts"]["keys"] == 0 and d["schema_version"] == 4'
 expect "lab export --public" 0 $A lab export --public "$T/export.json"
 check "export is the public realm" 'cmp -s "$T/export.json" "$T/lab/realm.json"' "differs"
 leak=0

@@ -197,16 +197,18 @@ api GET /metrics; status_is "metrics" 200
 check "Prometheus counters" 'grep -q "^actsim_requests_total{route=\"/v1/activations\",status=\"200\"}" "$T/out" && grep -q "^actsim_activations_total{result=\"TOO_MANY_ACTIVATIONS\"} 1" "$T/out" && grep -q "^actsim_request_duration_seconds_bucket{le=\"+Inf\"}" "$T/out"' "$(head -20 "$T/out")"
 cp "$T/out" "$T/metrics.txt"
 admin GET "/v1/admin/requests?limit=1000"; status_is "request log" 200
-json_is "log entries" 'len(d["requests"]) > 20 and set(d["requests"][0]) == {"at","method","route","status","latency_ms","fault"}'
+json_is "log entries" 'len(d["requests"]) > 20 and set(d["requests"][0]) == {"at","wall_at","method","route","status","latency_ms","fault"}'
 cp "$T/out" "$T/requests.json"
 check "the planted email is nowhere in the lab or logs" '! grep -rqa "planted.canary" "$ACTSIM_LAB" "$T/metrics.txt" "$T/requests.json" "$T/srv.out" "$T/srv.err"' "found"
 check "nor the name" '! grep -rqa "Pat Planted" "$ACTSIM_LAB"' "found"
 
 # --- admin commands print text, and their server's JSON with --json ---
 expect "admin requests as text" 0 $A admin requests --limit 5
-check "a table with the lab time, rounded latencies" 'head -1 "$T/out" | grep -q "^LAB TIME .*LATENCY" && [ "$(wc -l < "$T/out")" = 6 ] && grep -Eq " [0-9]+\.[0-9]{1,3} m?s( |$)" "$T/out" && ! grep -q "{" "$T/out" && [ "$(awk "{ if (length > 80) n++ } END { print n+0 }" "$T/out")" = 0 ]' "$(out)"
+check "a table with the lab time, rounded latencies" 'head -1 "$T/out" | grep -q "^LAB TIME  *WALL .*LATENCY" && [ "$(wc -l < "$T/out")" = 6 ] && grep -Eq " [0-9]+\.[0-9]{1,3} m?s( |$)" "$T/out" && ! grep -q "{" "$T/out" && [ "$(awk "{ if (length > 80) n++ } END { print n+0 }" "$T/out")" = 0 ]' "$(out)"
+wall=$(date -u +%s)
+check "the wall time of day beside the lab time, within a minute" 'tail -1 "$T/out" | grep -Eq "^20[0-9-]{8}T[0-9:]{8}Z ($(date -u -d @$((wall - 60)) +%H:%M)|$(date -u -d @$wall +%H:%M)):[0-5][0-9] "' "$(out)"
 expect "admin requests --json" 0 $A --json admin requests --limit 5
-json_is "the server's document unchanged" 'len(d["requests"]) == 5 and set(d["requests"][0]) == {"at","method","route","status","latency_ms","fault"}'
+json_is "the server's document, with the real time" 'len(d["requests"]) == 5 and set(d["requests"][0]) == {"at","wall_at","method","route","status","latency_ms","fault"} and __import__("time").time() - 60 < __import__("calendar").timegm(__import__("time").strptime(d["requests"][-1]["wall_at"], "%Y-%m-%dT%H:%M:%SZ")) <= __import__("time").time() + 1 and d["requests"][-1]["at"] != d["requests"][-1]["wall_at"]'
 expect "admin faults list as text" 0 $A admin faults list
 stdout_has "no faults" "No faults are set."
 expect "admin faults set as text" 0 $A admin faults set --route /v1/registrations --kind latency --delay 1500ms
