@@ -255,6 +255,8 @@ static void test_migrates_forward(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP INDEX activations_by_pid;"
 					  "ALTER TABLE request_log DROP COLUMN"
 					  " fault;"
+					  "ALTER TABLE request_log DROP COLUMN"
+					  " wall_at;"
 					  "PRAGMA user_version = 1;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -275,7 +277,7 @@ static void test_migrates_forward(void **state)
 	sqlite3_finalize(st);
 	sqlite3_prepare_v2(db,
 			   "SELECT count(*) FROM pragma_table_info('request_log')"
-			   " WHERE name = 'fault'",
+			   " WHERE name IN ('fault', 'wall_at')",
 			   -1, &st, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		columns = sqlite3_column_int(st, 0);
@@ -283,7 +285,7 @@ static void test_migrates_forward(void **state)
 	sqlite3_close(db);
 	assert_int_equal(version, ACTSIM_LAB_SCHEMA_VERSION);
 	assert_int_equal(indexes, 1);
-	assert_int_equal(columns, 1);
+	assert_int_equal(columns, 2);
 }
 
 static void test_record_keys(void **state)
