@@ -440,7 +440,7 @@ static const struct cli_sub_doc register_subs[] = {
 
 static const struct cli_option_doc scenario_run_opts[] = {
 	{ "format", "FMT",
-	  "tap, junit, json or narrate (default tap; --json: json)" },
+	  "tap, junit, json, narrate or html (default tap; --json: json)" },
 	{ "out", "FILE", "write the report to FILE (default: stdout)" },
 	{ "jobs", "N", "run up to N files at once (default 1)" },
 	{ "timeout", "DURATION",
@@ -456,7 +456,7 @@ static const struct cli_option_doc scenario_run_opts[] = {
 };
 static const struct cli_sub_doc scenario_subs[] = {
 	{ "run",
-	  "FILE... [--format tap|junit|json|narrate] [--out FILE] "
+	  "FILE... [--format tap|junit|json|narrate|html] [--out FILE] "
 	  "[--jobs N] [--timeout DURATION] [--keep-lab DIR [--force]] "
 	  "[--database URI]",
 	  "run scenario files as tests or a narrated demonstration",

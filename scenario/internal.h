@@ -69,6 +69,11 @@ struct report_format {
 	void (*aside)(struct report *r, const char *text);
 	void (*narrate)(struct report *r, int64_t day, const char *when,
 			const char *sentence);
+	/* A machine the file's lab holds at its end, and its grace
+	 * timeline (actsim_machine_timeline's document); only a format
+	 * with this is sent them, after the file's points. */
+	void (*timeline)(struct report *r, const char *machine,
+			 const json_t *timeline);
 	void (*suite_end)(struct report *r, const struct report_suite *s);
 	void (*finish)(struct report *r);
 };
@@ -77,6 +82,7 @@ extern const struct report_format report_format_tap;
 extern const struct report_format report_format_junit;
 extern const struct report_format report_format_json;
 extern const struct report_format report_format_narrate;
+extern const struct report_format report_format_html;
 
 /* The calls the runner makes (report.c keeps the totals). */
 void report_begin(struct report *r, size_t total_points, bool runs);
@@ -88,6 +94,9 @@ void report_narrate(struct report *r, int64_t day, const char *when,
 		    const char *sentence);
 void report_suite_end(struct report *r, const struct report_suite *s);
 bool report_narrating(const struct report *r);
+bool report_drawing(const struct report *r);
+void report_timeline(struct report *r, const char *machine,
+		     const json_t *timeline);
 
 /* A double-quoted YAML scalar (escapes control characters). */
 void report_yaml_str(FILE *f, const char *s);

@@ -14,6 +14,7 @@ static const struct report_format *const formats[] = {
 	&report_format_junit,
 	&report_format_json,
 	&report_format_narrate,
+	&report_format_html,
 };
 
 const struct report_format *report_format_find(const char *name)
@@ -54,6 +55,19 @@ struct report *report_new(const struct report_format *format, FILE *out)
 bool report_narrating(const struct report *r)
 {
 	return r->format->narrate != NULL;
+}
+
+bool report_drawing(const struct report *r)
+{
+	return r->format->timeline != NULL;
+}
+
+void report_timeline(struct report *r, const char *machine,
+		     const json_t *timeline)
+{
+	if (r->format->timeline != NULL && machine != NULL &&
+	    timeline != NULL)
+		r->format->timeline(r, machine, timeline);
 }
 
 void report_begin(struct report *r, size_t total_points, bool runs)

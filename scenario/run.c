@@ -700,10 +700,56 @@ static void run_steps(struct run *r)
 	close_point(r);
 }
 
+/* Runs one command of the runner's own (not a step of the file) and
+ * returns its document, or NULL when it fails. */
+static json_t *ask(struct run *r, int argc, char **argv)
+{
+	struct cli_result res;
+	json_t *doc = NULL;
+
+	cli_run(&r->ctx, argc, argv, &res);
+	if (res.status == 0 && cli_result_doc(&res) != NULL)
+		doc = json_incref(cli_result_doc(&res));
+	cli_result_release(&res);
+	return doc;
+}
+
+/* Every machine of the lab's grace timeline, sent to the parent before
+ * the lab goes: {"e": "timeline", "machine", "timeline"}. */
+static void send_timelines(struct run *r)
+{
+	char list[] = "machine", sub[] = "list", tl[] = "timeline";
+	char *argv[4] = { list, sub, NULL, NULL };
+	json_t *doc = ask(r, 2, argv), *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "machines"), i, m) {
+		const char *name =
+			json_string_value(json_object_get(m, "name"));
+		char *copy = name != NULL ? strdup(name) : NULL;
+		json_t *one;
+
+		if (copy == NULL)
+			continue;
+		argv[0] = list;
+		argv[1] = tl;
+		argv[2] = copy;
+		one = ask(r, 3, argv);
+		if (json_object_get(one, "timeline") != NULL)
+			emit(r, json_pack("{s:s,s:s,s:O}", "e", "timeline",
+					  "machine", name, "timeline",
+					  json_object_get(one, "timeline")));
+		json_decref(one);
+		free(copy);
+	}
+	json_decref(doc);
+}
+
 /* The child's work: runs the file in dir (temporary: temp) and writes
  * its events to fd. */
 static void run_child(const struct scenario *sc, const char *dir, bool temp,
-		      const char *database, bool narrating, int fd)
+		      const char *database, bool narrating, bool timelines,
+		      int fd)
 {
 	struct run r;
 	char err[1024];
@@ -742,6 +788,8 @@ static void run_child(const struct scenario *sc, const char *dir, bool temp,
 				   (json_int_t)0));
 	} else {
 		run_steps(&r);
+		if (timelines)
+			send_timelines(&r);
 	}
 	emit(&r, json_pack("{s:s}", "e", "done"));
 	server_stop(r.server);
@@ -840,6 +888,10 @@ static void show(struct report *rep, struct job *j, json_t *ev)
 			       json_integer_value(json_object_get(ev, "day")),
 			       json_string_value(json_object_get(ev, "when")),
 			       json_string_value(json_object_get(ev, "text")));
+	else if (strcmp(e, "timeline") == 0)
+		report_timeline(rep,
+				json_string_value(json_object_get(ev, "machine")),
+				json_object_get(ev, "timeline"));
 }
 
 /* One event from a child: noted, and shown when its file is the one
@@ -914,7 +966,8 @@ static void utc_now(char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-static bool start_job(struct job *j, bool narrating, int64_t timeout_ms)
+static bool start_job(struct job *j, bool narrating, bool timelines,
+		      int64_t timeout_ms)
 {
 	const struct scenario *sc = j->in->sc;
 	const char *dir = j->in->keep_dir;
@@ -957,7 +1010,7 @@ static bool start_job(struct job *j, bool narrating, int64_t timeout_ms)
 		}
 		close(fds[0]);
 		run_child(sc, dir, j->tmp[0] != '\0', j->in->database,
-			  narrating, fds[1]);
+			  narrating, timelines, fds[1]);
 		_exit(0);
 	}
 	close(fds[1]);
@@ -1108,7 +1161,8 @@ int scenario_run_all(const struct scenario_job *list, size_t n,
 		while (running < jobs && next < n) {
 			struct job *j = &js[next++];
 
-			if (start_job(j, report_narrating(rep), timeout_ms))
+			if (start_job(j, report_narrating(rep),
+				      report_drawing(rep), timeout_ms))
 				running++;
 			else
 				j->done = true;
