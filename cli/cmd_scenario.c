@@ -231,7 +231,15 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 	}
 	rc = scenario_run_all(list, (size_t)nfiles, (unsigned)jobs, timeout_ms,
 			      rep);
-	report_finish(rep);
+	if (report_finish(rep) != 0) {
+		if (out != stdout)
+			fclose(out);
+		cli_error(res, CLI_ENV, "IO_ERROR",
+			  "cannot write the report: libxml2.so.2 could not "
+			  "be loaded (install libxml2)");
+		rc = CLI_ENV;
+		goto out;
+	}
 	fflush(out);
 	if (out != stdout && fclose(out) != 0) {
 		cli_error(res, CLI_ENV, "IO_ERROR", "cannot write '%s'",

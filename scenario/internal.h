@@ -51,6 +51,8 @@ struct report {
 	unsigned count, passed, failed, errors, skipped;
 	double seconds;
 	void *state;
+	/* Set by a format that could not write its report. */
+	bool broken;
 };
 
 /* A report format: one set of callbacks, each optional. The runner calls

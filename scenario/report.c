@@ -127,15 +127,16 @@ void report_suite_end(struct report *r, const struct report_suite *s)
 	fflush(r->out);
 }
 
-unsigned report_finish(struct report *r)
+int report_finish(struct report *r)
 {
-	unsigned failed = r->failed + r->errors;
+	bool broken;
 
 	if (r->format->finish != NULL)
 		r->format->finish(r);
 	fflush(r->out);
+	broken = r->broken;
 	free(r);
-	return failed;
+	return broken ? -1 : 0;
 }
 
 const char *report_status_name(enum point_status s)

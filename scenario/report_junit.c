@@ -221,6 +221,9 @@ static void junit_finish(struct report *r)
 		w = NULL;
 		fwrite(xmlBufferContent(buf), 1, (size_t)xmlBufferLength(buf),
 		       r->out);
+	} else {
+		/* libxml2 could not be loaded or ran out of memory. */
+		r->broken = true;
 	}
 	if (w != NULL)
 		xmlFreeTextWriter(w);

@@ -106,9 +106,9 @@ void report_format_names(char *out, size_t cap);
  * NULL when out of memory. */
 struct report;
 struct report *report_new(const struct report_format *format, FILE *out);
-/* Writes what remains and frees. Returns the number of failed points
- * (errors included). */
-unsigned report_finish(struct report *r);
+/* Writes what remains and frees. Returns 0, or -1 when the format could
+ * not write its report (JUnit without libxml2). */
+int report_finish(struct report *r);
 
 /* Runs one parsed scenario in a fresh lab (kept in keep_dir when not
  * NULL) in a child process, at most timeout_ms; its results go to the

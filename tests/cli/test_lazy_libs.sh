@@ -31,4 +31,14 @@ expect "--json gives the error code" 3 \
 json_is "code DATABASE_ERROR" 'd["error"]["code"] == "DATABASE_ERROR"'
 expect "a SQLite lab needs no libpq" 0 "$NOPQ" lab init --seed 0
 expect "clock show on it" 0 "$NOPQ" clock show
+
+# A JUnit report without libxml2 is an error, never an empty file.
+NOXML=$T/actsim-noxml
+perl -pe 's/libxml2\.so\.2\0/libxml2.so.9\0/g' "$A" >"$NOXML"
+chmod +x "$NOXML"
+SCN=$(dirname "$0")/../../fixtures/scenarios/grace-retail.scn
+expect "JUnit without libxml2" 3 "$NOXML" scenario run --format junit \
+	--out "$T/r.xml" "$SCN"
+stderr_has "the error names libxml2" "libxml2.so.2 could not be loaded"
+expect "TAP needs no libxml2" 0 "$NOXML" scenario run "$SCN"
 finish
