@@ -116,6 +116,16 @@ struct lab_backend {
  * text, 'b' bytes (store/migrate.c). */
 extern const char *const lab_columns[LAB_T_COUNT];
 
+/* Each table's rows for copying, in lab_columns' order, in SQL both
+ * backends speak; NULL for registrations, whose bytes each backend
+ * reads as hex in its own dialect (store/migrate.c). */
+extern const char *const lab_copy_select[LAB_T_COUNT];
+
+/* Empties the records a lab reset removes (both backends). */
+#define LAB_RESET_SQL \
+	"DELETE FROM activations; DELETE FROM blocks;" \
+	"DELETE FROM registrations; DELETE FROM request_log;"
+
 /* The embedded default: DIR/lab.db (store/lab.c, store/records.c). */
 extern const struct lab_backend lab_backend_sqlite;
 /* A schema in a PostgreSQL database (store/pg.c). */

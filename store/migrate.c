@@ -20,6 +20,21 @@ const char *const lab_columns[LAB_T_COUNT] = {
 	[LAB_T_REQUEST_LOG] = "iittiiti",
 };
 
+const char *const lab_copy_select[LAB_T_COUNT] = {
+	[LAB_T_META] = "SELECT key, value FROM meta",
+	[LAB_T_KEYS] = "SELECT key, sku, platform, channel, r2, upgrade,"
+		       " channel_id, key_id FROM keys",
+	[LAB_T_MACHINES] = "SELECT name, record FROM machines",
+	[LAB_T_ACTIVATIONS] = "SELECT id, at, key, product_id,"
+			      " installation_id, hardware_hash, kind, result,"
+			      " reason, counted, confirmation_id "
+			      "FROM activations ORDER BY id",
+	[LAB_T_BLOCKS] = "SELECT key, reason, at FROM blocks",
+	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
+			      " latency_us, fault, wall_at FROM request_log "
+			      "ORDER BY id",
+};
+
 static const char *const table_names[LAB_T_COUNT] = {
 	[LAB_T_META] = "meta",
 	[LAB_T_KEYS] = "keys",

@@ -711,20 +711,29 @@ static actsim_err pg_machine_get(struct actsim_lab *lab, const char *name,
 	return e;
 }
 
-static actsim_err pg_machine_delete(struct actsim_lab *lab, const char *name)
+/* Runs a DELETE of one row named by arg; NOT_FOUND with absent (a format
+ * taking arg) when there was no such row. */
+static actsim_err pg_delete_one(struct actsim_lab *lab, const char *sql,
+				const char *arg, const char *what,
+				const char *absent)
 {
 	PGresult *res;
 	actsim_err e;
 
-	e = pg_q(lab, "DELETE FROM machines WHERE name = $1", 1, &name, &res,
-		 "cannot delete a machine");
+	e = pg_q(lab, sql, 1, &arg, &res, what);
 	if (e != ACTSIM_OK)
 		return e;
 	if (rows_changed(res) == 0)
-		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "no machine named '%s'",
-			     name);
+		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, absent, arg);
 	PQclear(res);
 	return e;
+}
+
+static actsim_err pg_machine_delete(struct actsim_lab *lab, const char *name)
+{
+	return pg_delete_one(lab, "DELETE FROM machines WHERE name = $1", name,
+			     "cannot delete a machine",
+			     "no machine named '%s'");
 }
 
 static actsim_err pg_machine_all(struct actsim_lab *lab, json_t **records)
@@ -863,18 +872,8 @@ static actsim_err pg_block(struct actsim_lab *lab, const char *key,
 
 static actsim_err pg_unblock(struct actsim_lab *lab, const char *key)
 {
-	PGresult *res;
-	actsim_err e;
-
-	e = pg_q(lab, "DELETE FROM blocks WHERE key = $1", 1, &key, &res,
-		 "cannot unblock a key");
-	if (e != ACTSIM_OK)
-		return e;
-	if (rows_changed(res) == 0)
-		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "key '%s' is not blocked",
-			     key);
-	PQclear(res);
-	return e;
+	return pg_delete_one(lab, "DELETE FROM blocks WHERE key = $1", key,
+			     "cannot unblock a key", "key '%s' is not blocked");
 }
 
 static json_t *value_text(PGresult *res, int row, int col)
@@ -1090,31 +1089,14 @@ static actsim_err pg_activation_counts(struct actsim_lab *lab, json_t **out)
 
 static actsim_err pg_reset(struct actsim_lab *lab)
 {
-	return pg_exec(lab,
-		       "DELETE FROM activations; DELETE FROM blocks;"
-		       "DELETE FROM registrations; DELETE FROM request_log;",
-		       "cannot reset the lab");
+	return pg_exec(lab, LAB_RESET_SQL, "cannot reset the lab");
 }
 
 /* ---- copying (lab migrate) ---- */
 
-static const char *const pg_select[LAB_T_COUNT] = {
-	[LAB_T_META] = "SELECT key, value FROM meta",
-	[LAB_T_KEYS] = "SELECT key, sku, platform, channel, r2, upgrade,"
-		       " channel_id, key_id FROM keys",
-	[LAB_T_MACHINES] = "SELECT name, record FROM machines",
-	[LAB_T_ACTIVATIONS] = "SELECT id, at, key, product_id,"
-			      " installation_id, hardware_hash, kind, result,"
-			      " reason, counted, confirmation_id "
-			      "FROM activations ORDER BY id",
-	[LAB_T_BLOCKS] = "SELECT key, reason, at FROM blocks",
-	[LAB_T_REGISTRATIONS] = "SELECT id, at, product_id,"
-				" encode(contact, 'hex') "
-				"FROM registrations ORDER BY id",
-	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
-			      " latency_us, fault, wall_at FROM request_log "
-			      "ORDER BY id",
-};
+static const char pg_select_registrations[] =
+	"SELECT id, at, product_id, encode(contact, 'hex') "
+	"FROM registrations ORDER BY id";
 
 static const char *const pg_insert[LAB_T_COUNT] = {
 	[LAB_T_META] = "INSERT INTO meta(key, value) VALUES($1, $2) "
@@ -1171,7 +1153,10 @@ static actsim_err pg_rows_read(struct actsim_lab *lab, enum lab_table t,
 	PGresult *res;
 	actsim_err e;
 
-	e = pg_q(lab, pg_select[t], 0, NULL, &res,
+	e = pg_q(lab,
+		 t == LAB_T_REGISTRATIONS ? pg_select_registrations :
+					    lab_copy_select[t],
+		 0, NULL, &res,
 		 "cannot read the lab for copying");
 	for (int r = 0; e == ACTSIM_OK && r < PQntuples(res); r++) {
 		for (int c = 0; c < cols; c++)

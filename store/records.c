@@ -573,29 +573,15 @@ static actsim_err sqlite_request_list(struct actsim_lab *lab, size_t limit,
 
 static actsim_err sqlite_reset(struct actsim_lab *lab)
 {
-	return db_exec(lab, "DELETE FROM activations; DELETE FROM blocks;"
-			    "DELETE FROM registrations; DELETE FROM request_log;");
+	return db_exec(lab, LAB_RESET_SQL);
 }
 
 /* ---- copying (lab migrate): one literal per table, so each statement
  * is prepared once ---- */
 
-static const char *const sqlite_select[LAB_T_COUNT] = {
-	[LAB_T_META] = "SELECT key, value FROM meta",
-	[LAB_T_KEYS] = "SELECT key, sku, platform, channel, r2, upgrade,"
-		       " channel_id, key_id FROM keys",
-	[LAB_T_MACHINES] = "SELECT name, record FROM machines",
-	[LAB_T_ACTIVATIONS] = "SELECT id, at, key, product_id,"
-			      " installation_id, hardware_hash, kind, result,"
-			      " reason, counted, confirmation_id "
-			      "FROM activations ORDER BY id",
-	[LAB_T_BLOCKS] = "SELECT key, reason, at FROM blocks",
-	[LAB_T_REGISTRATIONS] = "SELECT id, at, product_id, hex(contact) "
-				"FROM registrations ORDER BY id",
-	[LAB_T_REQUEST_LOG] = "SELECT id, at, method, route, status,"
-			      " latency_us, fault, wall_at FROM request_log "
-			      "ORDER BY id",
-};
+static const char sqlite_select_registrations[] =
+	"SELECT id, at, product_id, hex(contact) FROM registrations "
+	"ORDER BY id";
 
 static const char *const sqlite_insert[LAB_T_COUNT] = {
 	[LAB_T_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)",
@@ -635,7 +621,10 @@ static actsim_err sqlite_rows_read(struct actsim_lab *lab, enum lab_table t,
 	actsim_err e;
 	int rc;
 
-	e = db_prepare(lab, sqlite_select[t], &st);
+	e = db_prepare(lab,
+		       t == LAB_T_REGISTRATIONS ? sqlite_select_registrations :
+						  lab_copy_select[t],
+		       &st);
 	if (e != ACTSIM_OK)
 		return e;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e == ACTSIM_OK) {
