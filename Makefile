@@ -38,9 +38,14 @@ LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 	simulator/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
 CLI_SRC = $(wildcard cli/*.c scenario/*.c server/*.c web/*.c)
-# The dashboard's files, compiled into the binary (web/assets.S).
+# The dashboard's files, compiled into the server part (web/assets.S).
 WEB_ASSETS = web/index.html web/app.css web/app.js
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/web/assets.o
+# The server is a part loaded by `actsim server` (server/plugin.h), so
+# that no other command loads libevent, libssl and all of libcrypto.
+SERVER_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard server/*.c)) \
+	$(BUILD)/obj/web/assets.o
+EXE_OBJ = $(filter-out $(SERVER_OBJ),$(CLI_OBJ))
 # The front ends without main(): for the fuzz targets.
 CLI_LIB_OBJ = $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
 FUZZ_NAMES = pkey iid cid hwprofile catalog scenario http time
@@ -56,8 +61,8 @@ CATALOG = fixtures/catalog/ws2003.json
 DOCS = $(BUILD)/man/actsim.1 $(BUILD)/man/actsim-scenario.5 \
 	$(BUILD)/completion/actsim.bash $(BUILD)/completion/_actsim
 
-all: $(BUILD)/actsim $(BUILD)/libactsim.a $(BUILD)/libactsim.so \
-     $(BUILD)/actsim.pc $(DOCS)
+all: $(BUILD)/actsim $(BUILD)/actsim-server.so $(BUILD)/libactsim.a \
+     $(BUILD)/libactsim.so $(BUILD)/actsim.pc $(DOCS)
 
 $(BUILD)/docs.stamp: $(BUILD)/actsim scripts/gen-docs docs/scenarios.md \
 		$(CATALOG)
@@ -103,12 +108,30 @@ $(BUILD)/libactsim.so: $(LIB_OBJ) $(BUILD)/libactsim.map
 		-Wl,--version-script=$(BUILD)/libactsim.map $(LDFLAGS) -o $@ \
 		$(LIB_OBJ) $(PKG_LIBS)
 
+# Every process pays for loading its libraries (docs/performance.md):
 # --as-needed: libcurl is loaded when a command first talks HTTP
 # (cli/curl_lazy.c), libpq and libxml2 likewise on first use
-# (store/pg_lazy.c, cli/xml_lazy.c), not by every process at start.
-$(BUILD)/actsim: $(CLI_OBJ) $(BUILD)/libactsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ $(CLI_OBJ) \
-		$(BUILD)/libactsim.a $(PKG_LIBS) $(FRONT_LIBS)
+# (store/pg_lazy.c, cli/xml_lazy.c), RAND_bytes too (cli/rand_lazy.c).
+# The library's few libcrypto functions (SHA-256, OPENSSL_cleanse,
+# CRYPTO_memcmp) come from Debian's libcrypto.a, kept local to the
+# executable. It exports the library (actsim_*) and web_timeline_svg for
+# the server part, and holds all of libactsim.a for it.
+CRYPTO_A = $(shell pkg-config --variable=libdir libcrypto)/libcrypto.a
+EXE_LIBS = $(filter-out -lssl -lcrypto,$(PKG_LIBS)) $(CRYPTO_A) -ldl
+EXE_EXPORTS = -Wl,--export-dynamic-symbol='actsim_*' \
+	-Wl,--export-dynamic-symbol=web_timeline_svg
+$(BUILD)/actsim: $(EXE_OBJ) $(BUILD)/libactsim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed $(EXE_EXPORTS) -o $@ \
+		$(EXE_OBJ) -Wl,--whole-archive $(BUILD)/libactsim.a \
+		-Wl,--no-whole-archive $(EXE_LIBS)
+
+# The server part: the library functions it calls resolve to the
+# executable's, which loads it (cli/server_lazy.c).
+SERVER_LIBS = $(shell pkg-config --libs libevent libevent_openssl \
+	libevent_pthreads openssl jansson) -lpthread
+$(BUILD)/actsim-server.so: $(SERVER_OBJ)
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
+		$(SERVER_OBJ) $(SERVER_LIBS)
 
 $(BUILD)/actsim.pc: Makefile
 	@mkdir -p $(BUILD)
@@ -197,10 +220,13 @@ tsan: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/actsim \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/actsim \
 		$(DESTDIR)$(PREFIX)/share/actsim/catalog
 	install -m 755 $(BUILD)/actsim $(DESTDIR)$(PREFIX)/bin/actsim
+	install -m 644 $(BUILD)/actsim-server.so \
+		$(DESTDIR)$(PREFIX)/lib/actsim/actsim-server.so
 	install -m 644 $(BUILD)/libactsim.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libactsim.so \
 		$(DESTDIR)$(PREFIX)/lib/libactsim.so.0
@@ -232,6 +258,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/actsim \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_actsim
 	rm -rf $(DESTDIR)$(PREFIX)/include/actsim \
+		$(DESTDIR)$(PREFIX)/lib/actsim \
 		$(DESTDIR)$(PREFIX)/share/actsim
 
 clean:

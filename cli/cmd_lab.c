@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include "rand_lazy.h"
 
 #include "cli.h"
 #include "../common/banned.h"

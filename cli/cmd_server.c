@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "../server/api.h"
-#include "../server/server.h"
+#include "server_lazy.h"
 #include "../common/banned.h"
 
 static void routes_text(const json_t *doc, FILE *out)
@@ -21,11 +20,12 @@ static void routes_text(const json_t *doc, FILE *out)
 }
 
 /* The route table as data: docs and tests compare it with openapi.yaml. */
-static int list_routes(struct cli_result *res)
+static int list_routes(const struct server_plugin *p,
+		       struct cli_result *res)
 {
 	json_t *list = json_array();
 
-	for (const struct api_route *r = api_routes; r->path != NULL; r++)
+	for (const struct api_route *r = p->routes; r->path != NULL; r++)
 		json_array_append_new(
 			list, json_pack("{s:s,s:s,s:b,s:I}", "method",
 					r->method_name, "path", r->path,
@@ -60,6 +60,8 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o;
+	const struct server_plugin *p;
+	bool routes = false;
 	unsigned long long threads = 0, max_conns = 0, timeout = 0,
 			   log_max = 0;
 	char err[1024] = "";
@@ -109,7 +111,8 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 			o.key_file = optarg;
 			break;
 		case 'r':
-			return list_routes(res);
+			routes = true;
+			break;
 		default:
 			return cli_usage(res, "server",
 					 "server: unknown or incomplete option "
@@ -123,11 +126,18 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 				 argv[optind]);
 	if ((o.cert_file == NULL) != (o.key_file == NULL))
 		return cli_usage(res, "server", "--cert and --key go together");
+	p = server_lazy_load(err, sizeof err);
+	if (p == NULL) {
+		cli_error(res, CLI_ENV, "SERVER_FAILED", "%s", err);
+		return CLI_ENV;
+	}
+	if (routes)
+		return list_routes(p, res);
 	o.threads = (unsigned)threads;
 	o.max_connections = (unsigned)max_conns;
 	o.timeout = (unsigned)timeout;
 	o.request_log_max = log_max;
-	status = server_run(&o, err, sizeof err);
+	status = p->run(&o, err, sizeof err);
 	if (status == 2)
 		return cli_usage(res, "server", "%s", err);
 	if (status != 0) {

@@ -333,6 +333,20 @@ void ec_mul(const struct ec_field *f, struct ec_affine *r,
 	ec_jac_to_affine(f, r, &acc);
 }
 
+void ec_jac_mul2(const struct ec_field *f, struct ec_jac *r,
+		 const struct ec_affine *P, uint64_t a,
+		 const struct ec_affine *Q, uint64_t b)
+{
+	ec_jac_set_inf(r);
+	for (unsigned i = 64; i-- > 0;) {
+		ec_jac_dbl(f, r, r);
+		if ((a >> i) & 1)
+			ec_jac_add_affine(f, r, r, P);
+		if ((b >> i) & 1)
+			ec_jac_add_affine(f, r, r, Q);
+	}
+}
+
 /* Affine forms of n Jacobian points with one inversion (Montgomery's
  * trick). Points at infinity become affine infinity. */
 static actsim_err batch_to_affine(const struct ec_field *f,

@@ -85,6 +85,12 @@ void ec_jac_to_affine(const struct ec_field *f, struct ec_affine *out,
 void ec_mul(const struct ec_field *f, struct ec_affine *r,
 	    const struct ec_affine *P, const mpz_t k);
 
+/* r = a*P + b*Q by interleaved double-and-add (Shamir's trick): what a
+ * signature or verification costs without tables. Not constant time. */
+void ec_jac_mul2(const struct ec_field *f, struct ec_jac *r,
+		 const struct ec_affine *P, uint64_t a,
+		 const struct ec_affine *Q, uint64_t b);
+
 /* Builds the table for P covering scalars below 2^bits (bits <= 64). */
 actsim_err ec_table_build(const struct ec_field *f, struct ec_table *t,
 			  const struct ec_affine *P, unsigned bits);

@@ -37,6 +37,8 @@ static struct actsim_realm *realm_new(void)
 		free(r);
 		return NULL;
 	}
+	atomic_init(&r->checked, false);
+	atomic_init(&r->uses, 0);
 	atomic_init(&r->tables_ready, false);
 	mpz_inits(r->p, r->n, r->cofactor, NULL);
 	return r;
@@ -129,34 +131,74 @@ static bool order_n(const struct actsim_realm *r, const struct ec_affine *P)
 	return !P->inf && chk.inf;
 }
 
-actsim_err realm_tables(const struct actsim_realm *cr)
+/* Plain signatures and verifications cost about a sixteenth of building
+ * the tables, and a twentieth more than one with them. */
+#define REALM_TABLES_AFTER 16
+
+static bool private_matches(const struct actsim_realm *r, uint64_t x,
+			    const struct ec_affine *pub)
 {
-	/* The tables are a cache behind the lock: building them does not
+	struct ec_affine chk;
+
+	mul_u64(r, &chk, &r->G, x);
+	return !chk.inf && memcmp(&chk.x, &pub->x, sizeof chk.x) == 0 &&
+	       memcmp(&chk.y, &pub->y, sizeof chk.y) == 0;
+}
+
+/* Under tables_lock. */
+static actsim_err realm_check(const struct actsim_realm *r)
+{
+	/* G and the public keys must have order n (a loaded realm has only
+	 * been checked to lie on the curve) */
+	if (!order_n(r, &r->G) || !order_n(r, &r->Yk) || !order_n(r, &r->Ya))
+		return ACTSIM_E_REALM;
+	if (r->has_private && r->private_unchecked &&
+	    (!private_matches(r, r->xk, &r->Yk) ||
+	     !private_matches(r, r->xa, &r->Ya)))
+		return ACTSIM_E_REALM;
+	return ACTSIM_OK;
+}
+
+actsim_err realm_ready(const struct actsim_realm *cr, bool *tables)
+{
+	/* The checks and tables are a cache behind the lock: they do not
 	 * change what the realm is. */
 	struct actsim_realm *r = (struct actsim_realm *)(uintptr_t)cr;
+	bool build = atomic_fetch_add_explicit(&r->uses, 1,
+					       memory_order_relaxed) >=
+		     REALM_TABLES_AFTER;
 	actsim_err e = ACTSIM_OK;
 
-	if (atomic_load_explicit(&r->tables_ready, memory_order_acquire))
+	*tables = atomic_load_explicit(&r->tables_ready, memory_order_acquire);
+	if (*tables)
+		return ACTSIM_OK;
+	if (!build && atomic_load_explicit(&r->checked, memory_order_acquire))
 		return ACTSIM_OK;
 	pthread_mutex_lock(&r->tables_lock);
-	if (!atomic_load_explicit(&r->tables_ready, memory_order_relaxed)) {
-		/* G and the public keys must have order n (a loaded realm
-		 * has only been checked to lie on the curve) */
-		e = order_n(r, &r->G) && order_n(r, &r->Yk) &&
-				    order_n(r, &r->Ya) ?
-			    ACTSIM_OK :
-			    ACTSIM_E_REALM;
+	if (!atomic_load_explicit(&r->checked, memory_order_relaxed)) {
+		e = realm_check(r);
 		if (e == ACTSIM_OK)
-			e = ec_table_build(&r->f, &r->tG, &r->G,
-					   REALM_ORDER_BITS);
+			atomic_store_explicit(&r->checked, true,
+					      memory_order_release);
+	}
+	if (e == ACTSIM_OK && build &&
+	    !atomic_load_explicit(&r->tables_ready, memory_order_relaxed)) {
+		e = ec_table_build(&r->f, &r->tG, &r->G, REALM_ORDER_BITS);
 		if (e == ACTSIM_OK)
 			e = ec_table_build(&r->f, &r->tYk, &r->Yk, 31);
 		if (e == ACTSIM_OK)
 			e = ec_table_build(&r->f, &r->tYa, &r->Ya, 50);
-		if (e == ACTSIM_OK)
+		if (e == ACTSIM_OK) {
 			atomic_store_explicit(&r->tables_ready, true,
 					      memory_order_release);
+		} else {
+			ec_table_release(&r->tG);
+			ec_table_release(&r->tYk);
+			ec_table_release(&r->tYa);
+		}
 	}
+	*tables = e == ACTSIM_OK &&
+		  atomic_load_explicit(&r->tables_ready, memory_order_relaxed);
 	pthread_mutex_unlock(&r->tables_lock);
 	return e;
 }
@@ -525,8 +567,10 @@ static actsim_err check_format(struct loader *l, json_t *doc,
 	return ACTSIM_OK;
 }
 
+/* known: the fingerprint of a realm checked before (see
+ * actsim_realm_load_known), or NULL. */
 static actsim_err load_public(struct loader *l, struct actsim_realm *r,
-			      json_t *doc)
+			      json_t *doc, const char *known)
 {
 	json_t *curve = json_object_get(doc, "curve");
 	mpz_t t;
@@ -547,13 +591,15 @@ static actsim_err load_public(struct loader *l, struct actsim_realm *r,
 	    !json_is_string(json_object_get(curve, "b")) ||
 	    strcmp(json_string_value(json_object_get(curve, "b")), "0") != 0)
 		return fail(l, "%s: only a = 1, b = 0 is supported", "$.curve");
+	/* The primality tests are most of a load's time: a realm known by
+	 * its fingerprint has passed them before (checked below). */
 	if (mpz_sizeinbase(r->p, 2) != EC_FIELD_BITS ||
 	    mpz_fdiv_ui(r->p, 4) != 3 ||
-	    mpz_probab_prime_p(r->p, LOAD_PRIME_REPS) == 0)
+	    (known == NULL && mpz_probab_prime_p(r->p, LOAD_PRIME_REPS) == 0))
 		return fail(l, "%s: must be a 384-bit prime = 3 mod 4",
 			    "$.curve.p");
 	if (mpz_sizeinbase(r->n, 2) != REALM_ORDER_BITS ||
-	    mpz_probab_prime_p(r->n, LOAD_PRIME_REPS) == 0)
+	    (known == NULL && mpz_probab_prime_p(r->n, LOAD_PRIME_REPS) == 0))
 		return fail(l, "%s: must be a 62-bit prime", "$.curve.n");
 	mpz_init(t);
 	mpz_mul(t, r->n, r->cofactor);
@@ -582,6 +628,14 @@ static actsim_err load_public(struct loader *l, struct actsim_realm *r,
 	if (r->G.inf)
 		return fail(l, "%s: generator is the point at infinity",
 			    "$.curve.G");
+	if (known != NULL) {
+		char fp[ACTSIM_FINGERPRINT_HEX];
+
+		actsim_realm_fingerprint(r, fp);
+		if (strcmp(fp, known) != 0)
+			return ACTSIM_E_REALM; /* realm_load checks it all */
+		r->private_unchecked = true;
+	}
 	return ACTSIM_OK;
 }
 
@@ -591,7 +645,6 @@ static actsim_err get_private_scalar(struct loader *l, struct actsim_realm *r,
 				     uint64_t *out)
 {
 	mpz_t v;
-	struct ec_affine chk;
 	actsim_err e;
 
 	mpz_init(v);
@@ -600,13 +653,10 @@ static actsim_err get_private_scalar(struct loader *l, struct actsim_realm *r,
 	    (mpz_sgn(v) <= 0 || mpz_cmp(v, r->n) >= 0))
 		e = fail(l, "$.%s: must be in [1, n-1]", name);
 	if (e == ACTSIM_OK) {
-		ec_mul(&r->f, &chk, &r->G, v);
-		if (chk.inf || memcmp(&chk.x, &pub->x, sizeof chk.x) != 0 ||
-		    memcmp(&chk.y, &pub->y, sizeof chk.y) != 0)
+		*out = mpz_get_ui(v);
+		if (!r->private_unchecked && !private_matches(r, *out, pub))
 			e = fail(l, "$.%s: does not match the public key",
 				 name);
-		else
-			*out = mpz_get_ui(v);
 	}
 	mpz_set_ui(v, 0);
 	mpz_clear(v);
@@ -622,6 +672,18 @@ static actsim_err load_private(struct loader *l, struct actsim_realm *r,
 	e = check_format(l, doc, REALM_FORMAT_PRIVATE, "private realm");
 	if (e != ACTSIM_OK)
 		return e;
+	/* A known realm's private file must name it; its keys are compared
+	 * with the public ones before their first use (realm_ready), not
+	 * here: that multiplication would be most of the load's time. */
+	if (r->private_unchecked) {
+		const char *fp = json_string_value(
+			json_object_get(doc, "fingerprint"));
+		char own[ACTSIM_FINGERPRINT_HEX];
+
+		actsim_realm_fingerprint(r, own);
+		if (fp == NULL || strcmp(fp, own) != 0)
+			return ACTSIM_E_REALM; /* realm_load checks it all */
+	}
 	e = get_private_scalar(l, r, doc, "product_key_private", &r->Yk,
 			       &r->xk);
 	if (e == ACTSIM_OK)
@@ -643,9 +705,9 @@ static actsim_err load_private(struct loader *l, struct actsim_realm *r,
 	return ACTSIM_OK;
 }
 
-actsim_err actsim_realm_load(struct actsim_realm **out,
+static actsim_err realm_load(struct actsim_realm **out,
 			     const char *public_json, const char *private_json,
-			     char *err, size_t cap)
+			     const char *known, char *err, size_t cap)
 {
 	struct loader l = { err, cap };
 	struct actsim_realm *r;
@@ -670,7 +732,7 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 	if (r == NULL) {
 		e = ACTSIM_E_NOMEM;
 	} else {
-		e = load_public(&l, r, pub);
+		e = load_public(&l, r, pub, known);
 		if (e == ACTSIM_OK && priv != NULL)
 			e = load_private(&l, r, priv);
 		if (e == ACTSIM_OK)
@@ -684,6 +746,26 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 	}
 	*out = r;
 	return ACTSIM_OK;
+}
+
+actsim_err actsim_realm_load(struct actsim_realm **out,
+			     const char *public_json, const char *private_json,
+			     char *err, size_t cap)
+{
+	return realm_load(out, public_json, private_json, NULL, err, cap);
+}
+
+actsim_err actsim_realm_load_known(struct actsim_realm **out,
+				   const char *public_json,
+				   const char *private_json, const char *known,
+				   char *err, size_t cap)
+{
+	/* Anything unexpected, a fingerprint that differs included: every
+	 * check again, in order, for the same message as a plain load. */
+	if (known != NULL && realm_load(out, public_json, private_json, known,
+					NULL, 0) == ACTSIM_OK)
+		return ACTSIM_OK;
+	return realm_load(out, public_json, private_json, NULL, err, cap);
 }
 
 actsim_err actsim_realm_derive_key(const struct actsim_realm *r,

@@ -20,19 +20,29 @@ struct actsim_realm {
 	bool field_ready;
 	struct ec_affine G, Yk, Ya;
 	bool has_private;
+	bool private_unchecked; /* loaded by actsim_realm_load_known */
 	uint64_t xk, xa; /* product-key and activation private keys */
 	uint8_t iid_key[REALM_IID_KEY_BYTES];
-	/* Fixed-base tables, built on the first signature or verification
-	 * (realm_tables) so that commands that do neither start at once. */
+	/* Checked before the first signature or verification (realm_ready)
+	 * so that commands that do neither start at once: the orders of G
+	 * and the public keys, and private keys loaded unchecked. */
 	pthread_mutex_t tables_lock;
+	atomic_bool checked;
+	/* Fixed-base tables, built once the realm has done REALM_TABLES_AFTER
+	 * signatures and verifications: a command that does one or two is
+	 * faster without them. */
+	atomic_uint uses;
 	atomic_bool tables_ready;
 	struct ec_table tG, tYk, tYa;
 };
 
-/* Builds the realm's fixed-base tables once; safe from several threads
- * at once (the tables are a cache: the realm stays logically const).
- * ACTSIM_E_NOMEM when they cannot be built. */
-actsim_err realm_tables(const struct actsim_realm *r)
+/* Before a signature or verification: runs the checks left from loading
+ * once (ACTSIM_E_REALM when one fails), and says whether the fixed-base
+ * tables are there to use (*tables), building them when the realm has
+ * been used enough. Safe from several threads at once (checks and tables
+ * are a cache: the realm stays logically const). ACTSIM_E_NOMEM when
+ * they cannot be built. */
+actsim_err realm_ready(const struct actsim_realm *r, bool *tables)
 	__attribute__((warn_unused_result));
 
 

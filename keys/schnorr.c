@@ -14,6 +14,12 @@ static const struct ec_table *table_of(const struct actsim_realm *r,
 	return k == REALM_KEY_PRODUCT ? &r->tYk : &r->tYa;
 }
 
+static const struct ec_affine *key_of(const struct actsim_realm *r,
+				      enum realm_key k)
+{
+	return k == REALM_KEY_PRODUCT ? &r->Yk : &r->Ya;
+}
+
 /* Top hash_bits of H(tag, msg || R.x || R.y). */
 static actsim_err challenge(const struct actsim_realm *r,
 			    const struct schnorr_scheme *sc,
@@ -44,12 +50,13 @@ actsim_err schnorr_sign(const struct actsim_realm *r,
 	struct ec_affine R;
 	uint64_t k, hv, hx;
 	u128 t;
+	bool tables;
 	actsim_err e;
 
 	if (!r->has_private || len > SCHNORR_MAX_MSG || sc->hash_bits == 0 ||
 	    sc->hash_bits > 63)
 		return ACTSIM_E_INVALID_ARG;
-	e = realm_tables(r);
+	e = realm_ready(r, &tables);
 	if (e != ACTSIM_OK)
 		return e;
 	actsim_put_be64(nin, x);
@@ -62,8 +69,12 @@ actsim_err schnorr_sign(const struct actsim_realm *r,
 	k = (uint64_t)(t % (r->n64 - 1)) + 1;
 	OPENSSL_cleanse(nonce, sizeof nonce);
 
-	ec_jac_set_inf(&acc);
-	ec_table_mul_add(&r->f, &acc, &r->tG, k);
+	if (tables) {
+		ec_jac_set_inf(&acc);
+		ec_table_mul_add(&r->f, &acc, &r->tG, k);
+	} else {
+		ec_jac_mul2(&r->f, &acc, &r->G, k, &r->G, 0);
+	}
 	ec_jac_to_affine(&r->f, &R, &acc);
 	e = challenge(r, sc, msg, len, &R, &hv);
 	if (e == ACTSIM_OK) {
@@ -83,18 +94,23 @@ actsim_err schnorr_verify(const struct actsim_realm *r,
 	struct ec_affine R;
 	uint64_t got;
 	uint8_t a[8], b[8];
+	bool tables;
 	actsim_err e;
 
 	if (len > SCHNORR_MAX_MSG || sc->hash_bits == 0 ||
 	    sc->hash_bits > 63 || s >= r->n64 || (h >> sc->hash_bits) != 0)
 		return ACTSIM_E_BAD_SIGNATURE;
-	e = realm_tables(r);
+	e = realm_ready(r, &tables);
 	if (e != ACTSIM_OK)
 		return e;
 	/* R' = s*G + h*Y equals the signer's r*G only for a genuine pair. */
-	ec_jac_set_inf(&acc);
-	ec_table_mul_add(&r->f, &acc, &r->tG, s);
-	ec_table_mul_add(&r->f, &acc, table_of(r, sc->key), h);
+	if (tables) {
+		ec_jac_set_inf(&acc);
+		ec_table_mul_add(&r->f, &acc, &r->tG, s);
+		ec_table_mul_add(&r->f, &acc, table_of(r, sc->key), h);
+	} else {
+		ec_jac_mul2(&r->f, &acc, &r->G, s, key_of(r, sc->key), h);
+	}
 	ec_jac_to_affine(&r->f, &R, &acc);
 	if (R.inf || challenge(r, sc, msg, len, &R, &got) != ACTSIM_OK)
 		return ACTSIM_E_BAD_SIGNATURE;

@@ -20,12 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
+#include "../cli/rand_lazy.h"
 
 #include "actsim/time.h"
 #include "scenario.h"
 #include "internal.h"
-#include "../server/server.h"
+#include "../cli/server_lazy.h"
 #include "../common/banned.h"
 
 static int64_t now_ms(void)
@@ -165,6 +165,7 @@ struct run {
 	bool narrating;
 	struct cli_ctx ctx;
 	struct server *server;
+	const struct server_plugin *plugin; /* set while server is */
 	struct vars vars;
 	json_t *last;      /* the previous command's document */
 	int last_status;
@@ -567,12 +568,14 @@ static void run_set(struct run *r, const struct step *st)
 
 static void run_server(struct run *r, const struct step *st, bool start)
 {
+	const struct server_plugin *p;
 	struct server_opts o;
 	char err[512] = "", sentence[640];
-	int status;
+	int status = 3; /* environment, when the server part is missing */
 
 	if (!start) {
-		server_stop(r->server);
+		if (r->server != NULL)
+			r->plugin->stop(r->server);
 		r->server = NULL;
 		narrate(r, "The clearinghouse stops.");
 		return;
@@ -584,19 +587,21 @@ static void run_server(struct run *r, const struct step *st, bool start)
 	o.listen = "127.0.0.1:0";
 	o.threads = 2;
 	r->last_command = st->text;
-	r->server = server_start(&o, err, sizeof err, &status);
+	p = server_lazy_load(err, sizeof err);
+	r->server = p != NULL ? p->start(&o, err, sizeof err, &status) : NULL;
 	if (r->server == NULL) {
 		r->last_status = status;
 		fail(r, st, err, NULL, NULL, NULL);
 		r->stop = true;
 		return;
 	}
+	r->plugin = p;
 	snprintf(r->hostport, sizeof r->hostport, "%s",
-		 strstr(server_url(r->server), "://") != NULL ?
-			 strstr(server_url(r->server), "://") + 3 :
-			 server_url(r->server));
+		 strstr(p->url(r->server), "://") != NULL ?
+			 strstr(p->url(r->server), "://") + 3 :
+			 p->url(r->server));
 	snprintf(sentence, sizeof sentence,
-		 "The clearinghouse is listening on %s.", server_url(r->server));
+		 "The clearinghouse is listening on %s.", p->url(r->server));
 	narrate(r, sentence);
 }
 
@@ -792,7 +797,8 @@ static void run_child(const struct scenario *sc, const char *dir, bool temp,
 			send_timelines(&r);
 	}
 	emit(&r, json_pack("{s:s}", "e", "done"));
-	server_stop(r.server);
+	if (r.server != NULL)
+		r.plugin->stop(r.server);
 	json_decref(r.last);
 	json_decref(r.failure);
 	json_decref(r.more);

@@ -230,6 +230,110 @@ static void test_load_rejects_tampering(void **state)
 	actsim_realm_free(other);
 }
 
+/* Forty keys from a fresh realm: the first ones are signed and verified
+ * without the fixed-base tables, the later ones with them; all verify,
+ * and a realm reloaded from the files gets the same keys. */
+static void test_with_and_without_tables(void **state)
+{
+	struct actsim_realm *r = make(11), *back;
+	char *pub = actsim_realm_public_json(r);
+	char *priv = actsim_realm_private_json(r);
+	struct actsim_keygen g = { .realm = r, .channel_id_min = 0,
+				   .channel_id_max = 999 };
+	struct actsim_pkey a[40], b;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(actsim_keygen_seed_from_number(g.stream_key, 5),
+			 ACTSIM_OK);
+	for (uint64_t i = 0; i < 40; i++) {
+		assert_int_equal(actsim_pkey_generate(&g, i, &a[i]), ACTSIM_OK);
+		assert_int_equal(actsim_pkey_verify(r, &a[i]), ACTSIM_OK);
+	}
+	assert_int_equal(actsim_realm_load(&back, pub, priv, err, sizeof err),
+			 ACTSIM_OK);
+	g.realm = back;
+	for (uint64_t i = 40; i-- > 0;) {
+		assert_int_equal(actsim_pkey_verify(back, &a[i]), ACTSIM_OK);
+		assert_int_equal(actsim_pkey_generate(&g, i, &b), ACTSIM_OK);
+		assert_memory_equal(&a[i], &b, sizeof b);
+		b.signature ^= 1;
+		assert_int_equal(actsim_pkey_verify(back, &b),
+				 ACTSIM_E_BAD_SIGNATURE);
+	}
+	actsim_realm_free(back);
+	free(pub);
+	actsim_secure_free(priv);
+	actsim_realm_free(r);
+}
+
+/* A realm known by its fingerprint loads without the primality tests and
+ * the private-key multiplications; anything that does not fit is loaded
+ * (or refused) exactly as by actsim_realm_load. */
+static void test_load_known(void **state)
+{
+	struct actsim_realm *r = make(12), *other = make(13), *out = NULL;
+	char *pub = actsim_realm_public_json(r);
+	char *priv = actsim_realm_private_json(r);
+	char *opriv = actsim_realm_private_json(other);
+	char fp[ACTSIM_FINGERPRINT_HEX], ofp[ACTSIM_FINGERPRINT_HEX];
+	char back[ACTSIM_FINGERPRINT_HEX], err[256] = "";
+	struct actsim_keygen g = { .channel_id_min = 0, .channel_id_max = 999 };
+	struct actsim_pkey k;
+	json_t *doc, *odoc;
+	char *text;
+
+	(void)state;
+	actsim_realm_fingerprint(r, fp);
+	actsim_realm_fingerprint(other, ofp);
+	assert_int_equal(actsim_keygen_seed_from_number(g.stream_key, 1),
+			 ACTSIM_OK);
+	/* known, and a wrong fingerprint: both load the same realm */
+	assert_int_equal(actsim_realm_load_known(&out, pub, priv, fp, err,
+						 sizeof err),
+			 ACTSIM_OK);
+	actsim_realm_fingerprint(out, back);
+	assert_string_equal(back, fp);
+	g.realm = out;
+	assert_int_equal(actsim_pkey_generate(&g, 0, &k), ACTSIM_OK);
+	assert_int_equal(actsim_pkey_verify(r, &k), ACTSIM_OK);
+	actsim_realm_free(out);
+	assert_int_equal(actsim_realm_load_known(&out, pub, priv, ofp, err,
+						 sizeof err),
+			 ACTSIM_OK);
+	actsim_realm_free(out);
+	/* another realm's private file: refused with the usual message */
+	out = (struct actsim_realm *)0x1;
+	assert_int_equal(actsim_realm_load_known(&out, pub, opriv, fp, err,
+						 sizeof err),
+			 ACTSIM_E_REALM);
+	assert_null(out);
+	assert_non_null(strstr(err, "$.product_key_private"));
+	/* a private key changed by hand in a file that names the realm:
+	 * loaded, and refused at the first signature */
+	doc = json_loads(priv, 0, NULL);
+	odoc = json_loads(opriv, 0, NULL);
+	json_object_set(doc, "product_key_private",
+			json_object_get(odoc, "product_key_private"));
+	json_decref(odoc);
+	text = json_dumps(doc, 0);
+	assert_int_equal(actsim_realm_load_known(&out, pub, text, fp, err,
+						 sizeof err),
+			 ACTSIM_OK);
+	g.realm = out;
+	assert_int_equal(actsim_pkey_generate(&g, 0, &k), ACTSIM_E_REALM);
+	actsim_realm_free(out);
+	assert_int_equal(actsim_realm_load(&out, pub, text, err, sizeof err),
+			 ACTSIM_E_REALM);
+	free(text);
+	json_decref(doc);
+	free(pub);
+	actsim_secure_free(priv);
+	actsim_secure_free(opriv);
+	actsim_realm_free(r);
+	actsim_realm_free(other);
+}
+
 static void test_fingerprints(void **state)
 {
 	struct actsim_realm *a = make(1), *b = make(2);
@@ -258,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_load_round_trip),
 		cmocka_unit_test(test_load_rejects_tampering),
 		cmocka_unit_test(test_fingerprints),
+		cmocka_unit_test(test_with_and_without_tables),
+		cmocka_unit_test(test_load_known),
 	};
 
 	return cmocka_run_group_tests_name("realm", tests, NULL, NULL);

@@ -45,6 +45,20 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 			     char *err, size_t cap)
 	__attribute__((warn_unused_result));
 
+/* As actsim_realm_load, for a realm checked before: when the fingerprint
+ * of the public parameters (actsim_realm_fingerprint) equals `known`, as
+ * a lab records it when it is made, the tests that depend on nothing else
+ * (p and n prime) are not run again, and the private keys are compared
+ * with the public ones before their first signature instead of at once
+ * (that signature fails with ACTSIM_E_REALM if they differ). Otherwise,
+ * or when known is NULL, exactly actsim_realm_load. For commands that
+ * open a lab and may sign or verify nothing. */
+actsim_err actsim_realm_load_known(struct actsim_realm **out,
+				   const char *public_json,
+				   const char *private_json, const char *known,
+				   char *err, size_t cap)
+	__attribute__((warn_unused_result));
+
 /* Serialises the public parameters (everything a verifier needs) or the
  * private parts as JSON text ending in a newline. The same realm always
  * gives the same bytes. Returns a malloc'd string the caller frees (the
