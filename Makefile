@@ -108,27 +108,32 @@ $(BUILD)/libactsim.so: $(LIB_OBJ) $(BUILD)/libactsim.map
 		-Wl,--version-script=$(BUILD)/libactsim.map $(LDFLAGS) -o $@ \
 		$(LIB_OBJ) $(PKG_LIBS)
 
-# Every process pays for loading its libraries (docs/performance.md):
-# --as-needed: libcurl is loaded when a command first talks HTTP
-# (cli/curl_lazy.c), libpq and libxml2 likewise on first use
-# (store/pg_lazy.c, cli/xml_lazy.c), RAND_bytes too (cli/rand_lazy.c).
-# The library's few libcrypto functions (SHA-256, OPENSSL_cleanse,
-# CRYPTO_memcmp) come from Debian's libcrypto.a, kept local to the
-# executable. It exports the library (actsim_*) and web_timeline_svg for
-# the server part, and holds all of libactsim.a for it.
-CRYPTO_A = $(shell pkg-config --variable=libdir libcrypto)/libcrypto.a
-EXE_LIBS = $(filter-out -lssl -lcrypto,$(PKG_LIBS)) $(CRYPTO_A) -ldl
+# Every process pays for loading its libraries, most of a short
+# command's time (docs/performance.md). --as-needed: libcurl is loaded
+# when a command first talks HTTP (cli/curl_lazy.c), libpq and libxml2
+# likewise on first use (store/pg_lazy.c, cli/xml_lazy.c), RAND_bytes too
+# (cli/rand_lazy.c). GMP, SQLite, jansson and the library's few libcrypto
+# functions (SHA-256, OPENSSL_cleanse, CRYPTO_memcmp) are linked from
+# Debian's static archives (the -dev packages): no symbol lookups at
+# start. The executable exports the library (actsim_*), jansson (json_*:
+# one copy, one hash seed for every object) and web_timeline_svg to the
+# server part, and holds all of them for it.
+LIBDIR_A = $(shell pkg-config --variable=libdir libcrypto)
+STATIC_A = $(LIBDIR_A)/libgmp.a $(LIBDIR_A)/libsqlite3.a \
+	$(LIBDIR_A)/libcrypto.a
 EXE_EXPORTS = -Wl,--export-dynamic-symbol='actsim_*' \
+	-Wl,--export-dynamic-symbol='json_*' \
 	-Wl,--export-dynamic-symbol=web_timeline_svg
 $(BUILD)/actsim: $(EXE_OBJ) $(BUILD)/libactsim.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -Wl,--as-needed $(EXE_EXPORTS) -o $@ \
 		$(EXE_OBJ) -Wl,--whole-archive $(BUILD)/libactsim.a \
-		-Wl,--no-whole-archive $(EXE_LIBS)
+		$(LIBDIR_A)/libjansson.a -Wl,--no-whole-archive $(STATIC_A) \
+		-lm -ldl -lpthread
 
-# The server part: the library functions it calls resolve to the
-# executable's, which loads it (cli/server_lazy.c).
+# The server part: the library and jansson resolve to the executable's,
+# which loads it (cli/server_lazy.c).
 SERVER_LIBS = $(shell pkg-config --libs libevent libevent_openssl \
-	libevent_pthreads openssl jansson) -lpthread
+	libevent_pthreads openssl) -lpthread
 $(BUILD)/actsim-server.so: $(SERVER_OBJ)
 	$(CC) -shared $(CFLAGS) $(LDFLAGS) -Wl,--as-needed -o $@ \
 		$(SERVER_OBJ) $(SERVER_LIBS)
