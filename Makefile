@@ -36,7 +36,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -fPIC -D_DEFAULT_SOURCE \
 
 LIB_SRC = $(wildcard common/*.c keys/*.c activation/*.c store/*.c \
 	simulator/*.c)
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/keys/catalog_builtin.o
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/catalog_builtin.o
 CLI_SRC = $(wildcard cli/*.c scenario/*.c server/*.c web/*.c)
 # The dashboard's files, compiled into the server part (web/assets.S).
 WEB_ASSETS = web/index.html web/app.css web/app.js
@@ -83,9 +83,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/keys/catalog_builtin.o: keys/catalog_builtin.S $(CATALOG)
+# The default catalog, compiled into libactsim so that actsim works from
+# any directory: one JSON text per member (keys/catalog_builtin.h).
+$(BUILD)/gen/catalog_builtin.c: $(CATALOG) scripts/gen-catalog
 	@mkdir -p $(dir $@)
-	$(CC) -c -DCATALOG_FILE='"$(CATALOG)"' $< -o $@
+	scripts/gen-catalog $(CATALOG) $@
+
+$(BUILD)/obj/gen/catalog_builtin.o: $(BUILD)/gen/catalog_builtin.c \
+		keys/catalog_builtin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -Ikeys -c $< -o $@
 
 $(BUILD)/obj/web/assets.o: web/assets.S $(WEB_ASSETS)
 	@mkdir -p $(dir $@)

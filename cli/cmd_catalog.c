@@ -118,6 +118,22 @@ static void catalog_text(const json_t *res, FILE *out)
 			json_is_true(json_object_get(el, "r2")) ? " R2" : "");
 }
 
+/* What the text shows: the built-in catalog then parses only these. */
+static json_t *text_members(const struct actsim_catalog *cat)
+{
+	static const char *const names[] = { "family",	 "channels",
+					     "languages", "countries",
+					     "products", "skus",
+					     "key_configurations" };
+	json_t *doc = json_object();
+
+	for (size_t i = 0; doc != NULL && i < sizeof names / sizeof *names;
+	     i++)
+		json_object_set(doc, names[i],
+				(json_t *)actsim_catalog_member(cat, names[i]));
+	return doc;
+}
+
 int cmd_catalog(struct cli_ctx *ctx, int argc, char **argv,
 		struct cli_result *res)
 {
@@ -139,9 +155,12 @@ int cmd_catalog(struct cli_ctx *ctx, int argc, char **argv,
 		actsim_lab_close(lab);
 	if (rc != 0)
 		return rc;
-	res->doc = json_pack(
-		"{s:s,s:O}", "source", actsim_catalog_name(cat), "catalog",
-		(json_t *)actsim_catalog_document(cat));
+	res->doc = json_pack("{s:s,s:o}", "source", actsim_catalog_name(cat),
+			     "catalog",
+			     ctx->json ? json_incref((json_t *)
+						     actsim_catalog_document(
+							     cat)) :
+					 text_members(cat));
 	res->text = catalog_text;
 	cli_free_catalog(ctx, cat);
 	return CLI_OK;

@@ -111,11 +111,8 @@ int cmd_plan(struct cli_ctx *ctx, int argc, char **argv,
 			json_object_set(
 				doc, "consequence",
 				json_object_get(
-					json_object_get(
-						(json_t *)
-							actsim_catalog_document(
-								s.cat),
-						"exchange"),
+					actsim_catalog_member(s.cat,
+							      "exchange"),
 					"broken_after_forced_upgrade"));
 		rc = cli_session_save(&s, &m, res);
 		if (rc == 0 && force && !possible)

@@ -55,8 +55,7 @@ static void slmgr_text(const json_t *doc, FILE *out)
 static void product_name(const struct actsim_catalog *cat,
 			 const struct actsim_machine *m, char *out, size_t cap)
 {
-	const json_t *skus =
-		json_object_get(actsim_catalog_document(cat), "skus");
+	const json_t *skus = actsim_catalog_member(cat, "skus");
 	const char *sku = m->sku;
 	size_t i;
 	json_t *s;

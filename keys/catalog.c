@@ -1,5 +1,8 @@
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +11,25 @@
 #include "actsim/pkey.h"
 #include "actsim/time.h"
 #include "../common/internal.h"
-
-extern const char actsim_catalog_builtin_start[];
-extern const char actsim_catalog_builtin_end[];
+#include "catalog_builtin.h"
 
 #define BUILTIN_NAME "builtin:ws2003.json"
 #define CATALOG_VERSION 1
 
+/* A catalog read from text is parsed and checked whole when loaded. The
+ * built-in one (catalog_builtin.h) was checked when actsim was built
+ * (tests/test_catalog.c): each member of its document is parsed on first
+ * use, and the key configurations are built on first use, so that a
+ * command pays for the parts it reads. Those caches fill behind `lock`;
+ * the catalog stays logically const. */
 struct actsim_catalog {
 	char *name;
-	json_t *doc;
+	json_t *doc; /* built-in: NULL until actsim_catalog_document() */
+	const struct catalog_member *members; /* built-in; NULL otherwise */
+	json_t **parts;                       /* built-in: parsed members */
+	pthread_mutex_t lock;
+	bool lock_ready;
+	atomic_bool configs_ready;
 	struct actsim_keyconfig *configs;
 	size_t nconfigs;
 	int16_t by_channel_id[ACTSIM_CHANNEL_ID_MAX + 1];
@@ -57,6 +69,37 @@ static bool member_is(json_t *obj, const char *key, const char *s)
 	const char *v = json_string_value(json_object_get(obj, key));
 
 	return v != NULL && strcmp(v, s) == 0;
+}
+
+/* Member `name` of the document (NULL when absent); the built-in
+ * catalog's is parsed now if need be. The caller holds c->lock when the
+ * catalog is built in and in use by others. */
+static json_t *member_locked(struct actsim_catalog *c, const char *name)
+{
+	if (c->members == NULL)
+		return json_object_get(c->doc, name);
+	for (size_t i = 0; c->members[i].name != NULL; i++) {
+		if (strcmp(c->members[i].name, name) != 0)
+			continue;
+		if (c->parts[i] == NULL)
+			c->parts[i] = json_loads(c->members[i].json,
+						 JSON_DECODE_ANY, NULL);
+		return c->parts[i];
+	}
+	return NULL;
+}
+
+static json_t *member(const struct actsim_catalog *cc, const char *name)
+{
+	struct actsim_catalog *c = (struct actsim_catalog *)(uintptr_t)cc;
+	json_t *m;
+
+	if (c->members == NULL)
+		return json_object_get(c->doc, name);
+	pthread_mutex_lock(&c->lock);
+	m = member_locked(c, name);
+	pthread_mutex_unlock(&c->lock);
+	return m;
 }
 
 static json_t *find_by_id(json_t *arr, const char *id)
@@ -204,13 +247,13 @@ static bool sku_has_platform(json_t *doc, const char *sku,
 			       platform);
 }
 
-static json_t *find_product(json_t *doc, const char *sku, const char *pl,
-			    bool r2)
+static json_t *find_product(json_t *products, const char *sku,
+			    const char *pl, bool r2)
 {
 	json_t *el;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "products"), i, el)
+	json_array_foreach(products, i, el)
 		if (member_is(el, "sku", sku) && member_is(el, "platform", pl) &&
 		    json_is_true(json_object_get(el, "r2")) == r2)
 			return el;
@@ -250,7 +293,7 @@ static actsim_err check_products(struct vctx *v, json_t *doc)
 				    sku, r2 ? "R2 " : "", pl);
 		if (strlen(code) != 5 || strspn(code, "0123456789") != 5)
 			return verr(v, path, "'product_code' must be 5 digits");
-		if (find_product(doc, sku, pl, r2) != el)
+		if (find_product(arr, sku, pl, r2) != el)
 			return verr(v, path, "duplicate product %s/%s%s", sku,
 				    pl, r2 ? " R2" : "");
 	}
@@ -272,12 +315,16 @@ static actsim_err need_channel_id(struct vctx *v, json_t *el, const char *path,
 
 static actsim_err check_configs(struct vctx *v, struct actsim_catalog *c)
 {
-	json_t *arr = NULL, *el;
+	json_t *arr = member_locked(c, "key_configurations"), *el;
+	json_t *channels = member_locked(c, "channels");
+	json_t *products = member_locked(c, "products");
 	size_t i;
 	char path[96];
-	actsim_err e;
+	actsim_err e = ACTSIM_OK;
 
-	e = need_array(v, c->doc, "$", "key_configurations", &arr);
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		e = verr(v, "$", "'%s' must be a non-empty array",
+			 "key_configurations");
 	if (e != ACTSIM_OK)
 		return e;
 	c->configs = calloc(json_array_size(arr), sizeof *c->configs);
@@ -315,10 +362,9 @@ static actsim_err check_configs(struct vctx *v, struct actsim_catalog *c)
 		if (!json_is_boolean(json_object_get(el, "r2")))
 			return verr(v, path, "'r2' must be true or false");
 		k->r2 = json_is_true(json_object_get(el, "r2"));
-		if (find_by_id(json_object_get(c->doc, "channels"),
-			       k->channel) == NULL)
+		if (find_by_id(channels, k->channel) == NULL)
 			return verr(v, path, "unknown channel '%s'", k->channel);
-		prod = find_product(c->doc, k->sku, k->platform, k->r2);
+		prod = find_product(products, k->sku, k->platform, k->r2);
 		if (prod == NULL)
 			return verr(v, path, "no product %s/%s%s in $.products",
 				    k->sku, k->platform, k->r2 ? " R2" : "");
@@ -428,7 +474,7 @@ static actsim_err check_policy(struct vctx *v, json_t *pol, const char *path,
 
 static actsim_err check_channel_rules(struct vctx *v, struct actsim_catalog *c)
 {
-	json_t *arr = json_object_get(c->doc, "channels"), *el;
+	json_t *arr = member_locked(c, "channels"), *el;
 	size_t i;
 	char path[64];
 	actsim_err e;
@@ -465,7 +511,7 @@ static actsim_err check_channel_rules(struct vctx *v, struct actsim_catalog *c)
 
 static actsim_err check_activation(struct vctx *v, struct actsim_catalog *c)
 {
-	json_t *a = json_object_get(c->doc, "activation"), *steps = NULL, *el;
+	json_t *a = member_locked(c, "activation"), *steps = NULL, *el;
 	struct actsim_activation_rules *r = &c->activation;
 	size_t i;
 	char path[64];
@@ -482,8 +528,8 @@ static actsim_err check_activation(struct vctx *v, struct actsim_catalog *c)
 	    (e = need_array(v, a, "$.activation", "reminders", &steps)) !=
 		    ACTSIM_OK)
 		return e;
-	if (find_by_id(json_object_get(c->doc, "countries"),
-		       r->default_country) == NULL)
+	if (find_by_id(member_locked(c, "countries"), r->default_country) ==
+	    NULL)
 		return verr(v, "$.activation", "unknown default_country '%s'",
 			    r->default_country);
 	if (json_array_size(steps) > ACTSIM_MAX_REMINDER_STEPS)
@@ -754,11 +800,64 @@ actsim_err actsim_catalog_load_file(struct actsim_catalog **out,
 actsim_err actsim_catalog_load_builtin(struct actsim_catalog **out, char *err,
 				       size_t cap)
 {
-	return actsim_catalog_load(
-		out, BUILTIN_NAME, actsim_catalog_builtin_start,
-		(size_t)(actsim_catalog_builtin_end -
-			 actsim_catalog_builtin_start),
-		err, cap);
+	struct vctx v = { BUILTIN_NAME, err, cap };
+	struct actsim_catalog *c = calloc(1, sizeof *c);
+	size_t n = 0;
+	actsim_err e = ACTSIM_OK;
+
+	*out = NULL;
+	if (c == NULL)
+		return ACTSIM_E_NOMEM;
+	while (actsim_catalog_builtin[n].name != NULL)
+		n++;
+	c->members = actsim_catalog_builtin;
+	c->parts = calloc(n, sizeof *c->parts);
+	c->name = strdup(BUILTIN_NAME);
+	if (c->parts == NULL || c->name == NULL)
+		e = ACTSIM_E_NOMEM;
+	else if (pthread_mutex_init(&c->lock, NULL) != 0)
+		e = ACTSIM_E_NOMEM;
+	else
+		c->lock_ready = true;
+	/* The channel and activation rules are small and almost every
+	 * command reads them; the rest waits for its first use. */
+	if (e == ACTSIM_OK)
+		e = check_channel_rules(&v, c);
+	if (e == ACTSIM_OK)
+		e = check_activation(&v, c);
+	if (e != ACTSIM_OK) {
+		actsim_catalog_free(c);
+		return e;
+	}
+	*out = c;
+	return ACTSIM_OK;
+}
+
+/* The key configurations of the built-in catalog, built on first use
+ * (a parsed catalog has them from loading). */
+static void ensure_configs(const struct actsim_catalog *cc)
+{
+	struct actsim_catalog *c = (struct actsim_catalog *)(uintptr_t)cc;
+	struct vctx v = { BUILTIN_NAME, NULL, 0 };
+
+	if (c->members == NULL ||
+	    atomic_load_explicit(&c->configs_ready, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (!atomic_load_explicit(&c->configs_ready, memory_order_relaxed)) {
+		/* checked at build time: fails only when memory is short,
+		 * leaving no configurations */
+		if (check_configs(&v, c) != ACTSIM_OK) {
+			free(c->configs);
+			c->configs = NULL;
+			c->nconfigs = 0;
+			for (size_t i = 0; i <= ACTSIM_CHANNEL_ID_MAX; i++)
+				c->by_channel_id[i] = -1;
+		}
+		atomic_store_explicit(&c->configs_ready, true,
+				      memory_order_release);
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 void actsim_catalog_free(struct actsim_catalog *c)
@@ -768,6 +867,12 @@ void actsim_catalog_free(struct actsim_catalog *c)
 	free(c->configs);
 	free(c->channels);
 	json_decref(c->doc);
+	for (size_t i = 0; c->parts != NULL && c->members[i].name != NULL;
+	     i++)
+		json_decref(c->parts[i]);
+	free(c->parts);
+	if (c->lock_ready)
+		pthread_mutex_destroy(&c->lock);
 	free(c->name);
 	free(c);
 }
@@ -777,9 +882,30 @@ const char *actsim_catalog_name(const struct actsim_catalog *c)
 	return c->name;
 }
 
-const json_t *actsim_catalog_document(const struct actsim_catalog *c)
+const json_t *actsim_catalog_member(const struct actsim_catalog *c,
+				    const char *name)
 {
-	return c->doc;
+	return member(c, name);
+}
+
+const json_t *actsim_catalog_document(const struct actsim_catalog *cc)
+{
+	struct actsim_catalog *c = (struct actsim_catalog *)(uintptr_t)cc;
+	json_t *doc;
+
+	if (c->members == NULL)
+		return c->doc;
+	pthread_mutex_lock(&c->lock);
+	if (c->doc == NULL && (doc = json_object()) != NULL) {
+		/* the members in the file's order */
+		for (size_t i = 0; c->members[i].name != NULL; i++)
+			json_object_set(doc, c->members[i].name,
+					member_locked(c, c->members[i].name));
+		c->doc = doc;
+	}
+	doc = c->doc;
+	pthread_mutex_unlock(&c->lock);
+	return doc;
 }
 
 bool actsim_catalog_has(const struct actsim_catalog *c,
@@ -795,24 +921,26 @@ bool actsim_catalog_has(const struct actsim_catalog *c,
 
 	if ((unsigned)kind > ACTSIM_CATALOG_COUNTRY || id == NULL)
 		return false;
-	return find_by_id(json_object_get(c->doc, lists[kind]), id) != NULL;
+	return find_by_id(member(c, lists[kind]), id) != NULL;
 }
 
 bool actsim_catalog_product_exists(const struct actsim_catalog *c,
 				   const char *sku, const char *platform,
 				   bool r2)
 {
-	return find_product(c->doc, sku, platform, r2) != NULL;
+	return find_product(member(c, "products"), sku, platform, r2) != NULL;
 }
 
 size_t actsim_catalog_keyconfig_count(const struct actsim_catalog *c)
 {
+	ensure_configs(c);
 	return c->nconfigs;
 }
 
 const struct actsim_keyconfig *
 actsim_catalog_keyconfig(const struct actsim_catalog *c, size_t i)
 {
+	ensure_configs(c);
 	return i < c->nconfigs ? &c->configs[i] : NULL;
 }
 
@@ -820,6 +948,7 @@ const struct actsim_keyconfig *
 actsim_catalog_by_channel_id(const struct actsim_catalog *c,
 			     uint16_t channel_id)
 {
+	ensure_configs(c);
 	if (channel_id > ACTSIM_CHANNEL_ID_MAX ||
 	    c->by_channel_id[channel_id] < 0)
 		return NULL;
@@ -830,6 +959,7 @@ const struct actsim_keyconfig *
 actsim_catalog_find(const struct actsim_catalog *c, const char *sku,
 		    const char *platform, const char *channel, bool r2)
 {
+	ensure_configs(c);
 	for (size_t i = 0; i < c->nconfigs; i++) {
 		const struct actsim_keyconfig *k = &c->configs[i];
 
@@ -859,7 +989,7 @@ actsim_catalog_activation(const struct actsim_catalog *c)
 const char *actsim_catalog_phone(const struct actsim_catalog *c,
 				 const char *country)
 {
-	json_t *el = find_by_id(json_object_get(c->doc, "countries"), country);
+	json_t *el = find_by_id(member(c, "countries"), country);
 
 	return el != NULL ? json_string_value(json_object_get(el, "phone")) :
 			    NULL;

@@ -7,7 +7,7 @@
 
 static json_t *section(const struct actsim_catalog *cat, const char *name)
 {
-	return json_object_get((json_t *)actsim_catalog_document(cat), name);
+	return (json_t *)actsim_catalog_member(cat, name);
 }
 
 static const char *msg(const struct actsim_catalog *cat, const char *key)

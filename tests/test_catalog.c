@@ -364,6 +364,103 @@ static void test_catalog_coverage(void **state)
 	json_decref(doc);
 }
 
+/* The built-in catalog is compiled from the fixture (scripts/gen-catalog)
+ * and read member by member, without the checks: the fixture passes them
+ * all when loaded whole, and both give the same members, rules, key
+ * configurations and document, in the same order. */
+static void test_builtin_is_the_fixture(void **state)
+{
+	struct actsim_catalog *full = NULL, *lazy = NULL;
+	const struct actsim_activation_rules *fa, *la;
+	char err[512] = "", *fd, *ld;
+	json_t *el;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(actsim_catalog_load_file(&full,
+						  "fixtures/catalog/ws2003.json",
+						  err, sizeof err),
+			 ACTSIM_OK);
+	assert_int_equal(actsim_catalog_load_builtin(&lazy, err, sizeof err),
+			 ACTSIM_OK);
+	/* members first, then the rest on demand */
+	assert_true(json_equal((json_t *)actsim_catalog_member(lazy, "skus"),
+			       (json_t *)actsim_catalog_member(full, "skus")));
+	assert_true(json_equal(
+		(json_t *)actsim_catalog_member(lazy, "family"),
+		(json_t *)actsim_catalog_member(full, "family")));
+	assert_null(actsim_catalog_member(lazy, "no_such_member"));
+	json_array_foreach((json_t *)actsim_catalog_member(full, "countries"),
+			   i, el) {
+		const char *id = json_string_value(json_object_get(el, "id"));
+
+		assert_true(actsim_catalog_has(lazy, ACTSIM_CATALOG_COUNTRY,
+					       id));
+		assert_string_equal(actsim_catalog_phone(lazy, id),
+				    actsim_catalog_phone(full, id));
+	}
+	json_array_foreach((json_t *)actsim_catalog_member(full, "channels"),
+			   i, el) {
+		const char *id = json_string_value(json_object_get(el, "id"));
+		const struct actsim_channel_rules *f =
+			actsim_catalog_channel(full, id);
+		const struct actsim_channel_rules *l =
+			actsim_catalog_channel(lazy, id);
+
+		assert_non_null(l);
+		assert_string_equal(l->name, f->name);
+		assert_int_equal(l->grace_days, f->grace_days);
+		assert_int_equal(l->evaluation_expiry_days,
+				 f->evaluation_expiry_days);
+		assert_int_equal(l->policy, f->policy);
+		assert_int_equal(l->max_hardware, f->max_hardware);
+		assert_int_equal(l->window_days, f->window_days);
+	}
+	fa = actsim_catalog_activation(full);
+	la = actsim_catalog_activation(lazy);
+	assert_int_equal(la->reactivation_days, fa->reactivation_days);
+	assert_int_equal(la->nreminders, fa->nreminders);
+	assert_memory_equal(la->reminders, fa->reminders,
+			    sizeof fa->reminders);
+	assert_string_equal(la->oem_bios_marker, fa->oem_bios_marker);
+	assert_string_equal(la->default_country, fa->default_country);
+	assert_int_equal(actsim_catalog_keyconfig_count(lazy),
+			 actsim_catalog_keyconfig_count(full));
+	for (i = 0; i < actsim_catalog_keyconfig_count(full); i++) {
+		const struct actsim_keyconfig *f = actsim_catalog_keyconfig(full, i);
+		const struct actsim_keyconfig *l = actsim_catalog_keyconfig(lazy, i);
+
+		assert_int_equal(l->index, f->index);
+		assert_int_equal(l->channel_id_min, f->channel_id_min);
+		assert_int_equal(l->channel_id_max, f->channel_id_max);
+		assert_string_equal(l->sku, f->sku);
+		assert_string_equal(l->platform, f->platform);
+		assert_string_equal(l->channel, f->channel);
+		assert_int_equal(l->r2, f->r2);
+		assert_string_equal(l->product_code, f->product_code);
+		assert_ptr_equal(actsim_catalog_find(lazy, f->sku, f->platform,
+						     f->channel, f->r2),
+				 l);
+	}
+	for (unsigned id = 0; id <= ACTSIM_CHANNEL_ID_MAX; id++) {
+		const struct actsim_keyconfig *f =
+			actsim_catalog_by_channel_id(full, (uint16_t)id);
+		const struct actsim_keyconfig *l =
+			actsim_catalog_by_channel_id(lazy, (uint16_t)id);
+
+		assert_int_equal(l == NULL, f == NULL);
+		if (f != NULL)
+			assert_int_equal(l->index, f->index);
+	}
+	fd = json_dumps(actsim_catalog_document(full), JSON_PRESERVE_ORDER);
+	ld = json_dumps(actsim_catalog_document(lazy), JSON_PRESERVE_ORDER);
+	assert_string_equal(ld, fd);
+	free(fd);
+	free(ld);
+	actsim_catalog_free(lazy);
+	actsim_catalog_free(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_verdicts),
 		cmocka_unit_test(test_catalog_errors),
 		cmocka_unit_test(test_catalog_coverage),
+		cmocka_unit_test(test_builtin_is_the_fixture),
 	};
 
 	return cmocka_run_group_tests_name("catalog", tests, setup, teardown);

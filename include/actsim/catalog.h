@@ -93,8 +93,15 @@ void actsim_catalog_free(struct actsim_catalog *c); /* NULL is a no-op */
 /* The name given at load ("builtin:ws2003.json" for the built-in one). */
 const char *actsim_catalog_name(const struct actsim_catalog *c);
 
-/* The whole validated document; borrowed, valid while c lives. */
+/* The whole validated document; borrowed, valid while c lives. Thread-
+ * safe. The built-in catalog assembles it on the first call: a command
+ * that needs a few members asks for them with actsim_catalog_member. */
 const json_t *actsim_catalog_document(const struct actsim_catalog *c);
+
+/* One top-level member of the document ("skus", "r2_upgrade"...), NULL
+ * when there is none; borrowed, valid while c lives. Thread-safe. */
+const json_t *actsim_catalog_member(const struct actsim_catalog *c,
+				    const char *name);
 
 bool actsim_catalog_has(const struct actsim_catalog *c,
 			enum actsim_catalog_kind kind, const char *id);
