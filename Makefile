@@ -139,6 +139,14 @@ $(BUILD)/actsim: $(EXE_OBJ) $(BUILD)/libactsim.a
 
 # The server part: the library and jansson resolve to the executable's,
 # which loads it (cli/server_lazy.c).
+# It also replaces libevent's evhttp_send_error (HTML refusals) with its
+# own, in JSON (server/server.c): libevent calls it through its PLT, and
+# the dynamic linker finds the part's definition before libevent's own as
+# long as the part exports it (no version script or hidden visibility
+# hiding it) and libevent is not already in the global scope (loaded by
+# the executable, or dlopen'ed with RTLD_GLOBAL before the part). A static
+# libevent would clash with it at link time. tests/protocol.py fails if
+# the refusals turn back into HTML.
 SERVER_LIBS = $(shell pkg-config --libs libevent libevent_openssl \
 	libevent_pthreads openssl) -lpthread
 $(BUILD)/actsim-server.so: $(SERVER_OBJ)

@@ -594,15 +594,26 @@ static const char *const event_names[API_N_EVENTS][2] = {
 	[API_EV_WRITE_RETRIED] = { "request_log_retries",
 				   "Request-log batches written again after "
 				   "the lab was busy." },
-	[API_EV_PROTOCOL_ERROR] = { "protocol_errors",
-				    "Requests refused before routing: "
-				    "unknown methods, oversized headers or "
-				    "bodies, malformed requests." },
 	[API_EV_LOG_DROPPED] = { "request_log_dropped",
 				 "Request-log rows not kept: more were "
 				 "waiting for a busy lab than the log "
 				 "keeps." },
 };
+
+const struct api_refusal api_refusals[API_N_REFUSALS] = {
+	[API_REFUSED_MALFORMED] = { 400, "MALFORMED_REQUEST" },
+	[API_REFUSED_BODY] = { 413, "BODY_TOO_LARGE" },
+	[API_REFUSED_EXPECT] = { 417, "EXPECTATION_FAILED" },
+	[API_REFUSED_HEADERS] = { 431, "HEADERS_TOO_LARGE" },
+	[API_REFUSED_METHOD] = { 501, "NOT_IMPLEMENTED" },
+};
+
+void api_metrics_refused(struct api_metrics *m, enum api_refused r)
+{
+	pthread_mutex_lock(&m->lock);
+	m->refused[r]++;
+	pthread_mutex_unlock(&m->lock);
+}
 
 void api_metrics_event(struct api_metrics *m, enum api_event ev, uint64_t n)
 {
@@ -660,6 +671,15 @@ static int h_metrics(struct api_env *env, struct actsim_lab *lab,
 	emit(&t, "actsim_request_duration_seconds_sum %.6f\n"
 		 "actsim_request_duration_seconds_count %llu\n",
 	     m->latency_sum, (unsigned long long)m->latency_count);
+	emit(&t, "# HELP actsim_protocol_errors_total Requests refused "
+		 "before routing (unknown methods, oversized headers or "
+		 "bodies, malformed requests), by status and code.\n"
+		 "# TYPE actsim_protocol_errors_total counter\n");
+	for (int i = 0; i < API_N_REFUSALS; i++)
+		emit(&t, "actsim_protocol_errors_total{status=\"%d\","
+			 "code=\"%s\"} %llu\n",
+		     api_refusals[i].status, api_refusals[i].code,
+		     (unsigned long long)m->refused[i]);
 	for (int i = 0; i < API_N_EVENTS; i++)
 		emit(&t, "# HELP actsim_%s_total %s\n# TYPE actsim_%s_total "
 			 "counter\nactsim_%s_total %llu\n",
@@ -1093,6 +1113,16 @@ static bool authorised(const struct api_env *env, const char *header)
 	       (n == sizeof given - 1);
 }
 
+/* Appends a method to an Allow list ("GET, HEAD, PUT"). */
+static void allow_add(char *list, size_t cap, const char *method)
+{
+	size_t n = strlen(list);
+
+	if (n + strlen(method) + 3 > cap)
+		return;
+	snprintf(list + n, cap - n, "%s%s", n > 0 ? ", " : "", method);
+}
+
 int api_handle(struct api_env *env, struct actsim_lab *lab,
 	       const struct api_request *req, struct api_response *resp,
 	       struct api_write *write)
@@ -1109,14 +1139,13 @@ int api_handle(struct api_env *env, struct actsim_lab *lab,
 		if (!path_matches(r->path, req->path))
 			continue;
 		path_known = true;
-		if (strlen(methods) + strlen(r->method_name) + 3 <
-		    sizeof methods) {
-			if (methods[0] != '\0')
-				memcpy(methods + strlen(methods), ", ", 3);
-			memcpy(methods + strlen(methods), r->method_name,
-			       strlen(r->method_name) + 1);
-		}
-		if (r->method == req->method)
+		allow_add(methods, sizeof methods, r->method_name);
+		/* HEAD is served wherever GET is (the server sends the
+		 * headers GET would, without the body). */
+		if (r->method == API_GET)
+			allow_add(methods, sizeof methods, "HEAD");
+		if (r->method == req->method ||
+		    (req->method == API_HEAD && r->method == API_GET))
 			route = r;
 	}
 	if (!path_known) {

@@ -74,10 +74,27 @@ enum api_event {
 	API_EV_LAB_BUSY,         /* writes answered 503 LAB_BUSY */
 	API_EV_QUEUE_FULL,       /* writes answered 503 SERVER_BUSY */
 	API_EV_WRITE_RETRIED,    /* request-log batches retried */
-	API_EV_PROTOCOL_ERROR,   /* requests refused before routing */
 	API_EV_LOG_DROPPED,      /* log rows beyond the queue, while busy */
 	API_N_EVENTS
 };
+
+/* Requests refused before routing, by what libevent's parser found:
+ * each answered with its status and JSON error code. */
+enum api_refused {
+	API_REFUSED_MALFORMED, /* 400: not valid HTTP/1.x */
+	API_REFUSED_BODY,      /* 413: a body over 64 KiB */
+	API_REFUSED_EXPECT,    /* 417: an Expect other than 100-continue */
+	API_REFUSED_HEADERS,   /* 431: request line and headers over 8 KiB */
+	API_REFUSED_METHOD,    /* 501: a method the server does not know */
+	API_N_REFUSALS
+};
+
+struct api_refusal {
+	int status;
+	const char *code;
+};
+
+extern const struct api_refusal api_refusals[API_N_REFUSALS];
 
 /* Counters for /metrics, shared by every worker. */
 struct api_metrics {
@@ -94,7 +111,11 @@ struct api_metrics {
 	uint64_t latency_count;
 	/* The server's own defences (server.c), by event. */
 	uint64_t events[API_N_EVENTS];
+	uint64_t refused[API_N_REFUSALS];
 };
+
+/* Adds one to the refusals of kind r. */
+void api_metrics_refused(struct api_metrics *m, enum api_refused r);
 
 /* Adds one to a defence counter. */
 void api_metrics_event(struct api_metrics *m, enum api_event ev,

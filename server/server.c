@@ -22,6 +22,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -50,6 +51,8 @@
 #define LOG_QUEUE_MAX 65536
 #define LOG_RETRIES 3 /* attempts for a log row after other failures */
 #define DEFAULT_REQUEST_LOG_MAX 100000
+#define MAX_HEADERS 8192 /* request line and headers */
+#define MAX_BODY 65536   /* any body, before the route's own cap */
 
 struct worker;
 
@@ -65,6 +68,8 @@ static void arm_locked(struct worker *w);
 static struct conn *conn_of(struct evhttp_request *req);
 static void request_read(struct evhttp_request *req);
 static void answer_sent(struct conn *c);
+static void conn_abort(struct evhttp_request *req);
+static void end_after_answer(struct evhttp_request *req, void *arg);
 
 /* A request waiting for the writer, a request-log entry or a write of
  * the server's own (the demo clock's ticks). */
@@ -201,8 +206,11 @@ static const char *reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 417: return "Expectation Failed";
 	case 422: return "Unprocessable Entity";
+	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	default: return "Status";
 	}
@@ -489,8 +497,24 @@ static void send_response(struct evhttp_request *req,
 
 	if (type != NULL)
 		evhttp_add_header(h, "Content-Type", type);
-	if (body != NULL)
+	if (body != NULL &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* The headers GET would send, without the body (libevent
+		 * adds no Content-Length to an answer to HEAD). */
+		snprintf(retry, sizeof retry, "%zu", len);
+		evhttp_add_header(h, "Content-Length", retry);
+	} else if (body != NULL) {
 		evbuffer_add(buf, body, len);
+		/* Nor to one to CONNECT, whose success would have none;
+		 * and libevent keeps a CONNECT's connection open for the
+		 * tunnel it never makes, whatever the client asked. */
+		if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT) {
+			snprintf(retry, sizeof retry, "%zu", len);
+			evhttp_add_header(h, "Content-Length", retry);
+			evhttp_request_set_on_complete_cb(req, end_after_answer,
+							  NULL);
+		}
+	}
 	if (resp->allow[0] != '\0')
 		evhttp_add_header(h, "Allow", resp->allow);
 	if (resp->status == 401)
@@ -591,6 +615,7 @@ static void drop_request(struct evhttp_request *req, bool reset)
 		evhttp_request_free(req);
 		return;
 	}
+	conn_abort(req); /* no close_notify: the fault is a broken end */
 	/* libevent shuts the socket down (FIN) before closing it, so the
 	 * reset comes first: connecting a TCP socket to AF_UNSPEC aborts
 	 * the connection with an RST (Linux, tcp_disconnect). */
@@ -803,6 +828,10 @@ static void build_request(struct evhttp_request *req, struct api_request *ar)
 
 	memset(ar, 0, sizeof *ar);
 	ar->method = api_method_of(evhttp_request_get_command(req));
+	/* CONNECT's target is parsed as an authority (host:port), without
+	 * a path: its text as given never names a route by accident. */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT)
+		path = evhttp_request_get_uri(req);
 	ar->path = path != NULL && path[0] != '\0' ? path : "/";
 	ar->query = uri ? evhttp_uri_get_query(uri) : NULL;
 	ar->body_len = evbuffer_get_length(in);
@@ -1133,6 +1162,12 @@ struct conn {
 	 * armed by the first byte (or the connection), disarmed once the
 	 * request is read. A client dripping bytes cannot hold it longer. */
 	struct event *deadline;
+	struct event *setup; /* hooks the close, once libevent has it */
+	bool abortive;       /* closed without a TLS close_notify */
+	/* Bytes of the request being read that libevent has taken out of
+	 * the input so far: tells a request line over the limit (libevent
+	 * keeps no trace of it) from a malformed one. */
+	size_t consumed;
 };
 
 static int conn_index = -1;
@@ -1153,6 +1188,8 @@ static void conn_closed(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
 		return;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	if (c->setup != NULL)
+		event_free(c->setup);
 	slot_free(c->w);
 	free(c);
 }
@@ -1183,6 +1220,66 @@ static struct conn *conn_of(struct evhttp_request *req)
 	return ssl != NULL ? SSL_get_ex_data(ssl, conn_index) : NULL;
 }
 
+/* Sends a TLS close_notify, once, unless the connection is to end
+ * broken (a fault) or never finished its handshake. */
+static void close_notify(struct conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+
+	if (!c->abortive && ssl != NULL && SSL_is_init_finished(ssl) &&
+	    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+		SSL_shutdown(ssl);
+}
+
+/* Ends a connection once its answer is written: libevent then reads the
+ * end of the stream and frees it. */
+static void end_after_answer(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = conn_of(req);
+	evutil_socket_t sock = c != NULL ? bufferevent_getfd(c->bev) : -1;
+
+	(void)arg;
+	if (c != NULL)
+		close_notify(c);
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+}
+
+static void conn_abort(struct evhttp_request *req)
+{
+	struct conn *c = conn_of(req);
+
+	if (c != NULL)
+		c->abortive = true;
+}
+
+/* libevent's TLS bufferevent closes the socket without a close_notify.
+ * Whatever closes a connection (an answer with Connection: close, a
+ * refusal, the idle timeout, the server stopping) goes through
+ * evhttp_connection_free, which calls this first: the client sees a
+ * clean end of the stream, not a cut. */
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	close_notify(arg);
+}
+
+/* Runs once the connection made with make_bev has its evhttp_connection:
+ * libevent gives the bufferevent's callbacks that connection as their
+ * argument. */
+static void on_conn_setup(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	void *cbarg = NULL;
+
+	(void)fd;
+	(void)what;
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+	if (cbarg != NULL &&
+	    evhttp_connection_get_bufferevent(cbarg) == c->bev)
+		evhttp_connection_set_closecb(cbarg, on_conn_close, c);
+}
+
 static void arm_deadline(struct conn *c)
 {
 	struct timeval tv = { c->w->srv->timeout, 0 };
@@ -1199,6 +1296,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	api_metrics_event(&c->w->srv->env.metrics, API_EV_CONN_TIMED_OUT, 1);
+	close_notify(c);
 	/* libevent sees the end of the stream and frees the connection. */
 	if (sock >= 0)
 		shutdown(sock, SHUT_RDWR);
@@ -1207,9 +1305,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		     void *arg)
 {
+	struct conn *c = arg;
+
 	(void)buf;
+	c->consumed += info->n_deleted;
 	if (info->n_added > 0)
-		arm_deadline(arg);
+		arm_deadline(c);
 }
 
 /* The request is read: no deadline while it is answered. */
@@ -1217,8 +1318,95 @@ static void request_read(struct evhttp_request *req)
 {
 	struct conn *c = conn_of(req);
 
-	if (c != NULL)
+	if (c != NULL) {
 		evtimer_del(c->deadline);
+		c->consumed = 0;
+	}
+}
+
+/* Whether libevent refused a request (400) because its request line and
+ * headers are over MAX_HEADERS rather than malformed: libevent reports
+ * both alike. It gives up on a line over the limit (consumed whole, or
+ * still without its end in the input), or on headers whose lengths add
+ * up past it (req->headers_size). */
+static bool headers_too_large(const struct evhttp_request *req,
+			      const struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t left = evbuffer_get_length(in);
+	struct evbuffer_ptr eol = evbuffer_search(in, "\n", 1, NULL);
+
+	if (req->headers_size > MAX_HEADERS)
+		return true;
+	if (eol.pos < 0 && req->headers_size + left > MAX_HEADERS)
+		return true;
+	/* The request line itself: libevent drops it without counting. */
+	return req->headers_size == 0 && c->consumed > MAX_HEADERS;
+}
+
+/* libevent answers the requests it refuses while parsing (a method it
+ * does not know, a request line and headers or a body over the limits,
+ * anything that is not HTTP/1.x) itself, with evhttp_send_error and an
+ * HTML page. Its own calls to evhttp_send_error go through its PLT, and
+ * the executable exports this definition (-Wl,--export-dynamic-symbol in
+ * the Makefile), so the dynamic linker binds those calls here: every
+ * answer is JSON with a documented code, and counted. This needs libevent
+ * as a shared library, found through the global scope (linked, or
+ * dlopen'ed without RTLD_DEEPBIND); tests/hardening.py fails if an HTML
+ * page comes back. */
+void evhttp_send_error(struct evhttp_request *req, int error,
+		       const char *reason)
+{
+	struct conn *c = conn_of(req);
+	struct api_response resp;
+	enum api_refused kind;
+	const char *msg;
+
+	(void)reason;
+	if (c == NULL) {
+		drop_request(req, true); /* never answer without TLS */
+		return;
+	}
+	switch (error) {
+	case 413:
+		kind = API_REFUSED_BODY;
+		msg = "the body is over 64 KiB";
+		break;
+	case 417:
+		kind = API_REFUSED_EXPECT;
+		msg = "the only expectation served is 'Expect: 100-continue'";
+		break;
+	case 501:
+		kind = API_REFUSED_METHOD;
+		msg = "unknown method (served: GET, HEAD, POST, PUT, DELETE)";
+		break;
+	default:
+		if (headers_too_large(req, c)) {
+			kind = API_REFUSED_HEADERS;
+			msg = "the request line and headers are over 8 KiB";
+		} else {
+			kind = API_REFUSED_MALFORMED;
+			msg = "the request is not valid HTTP/1.1";
+		}
+		break;
+	}
+	api_metrics_refused(&c->w->srv->env.metrics, kind);
+	/* libevent's own page would say HTTP/1.1 when the request line was
+	 * never read: so does this. */
+	if (req->major == 0) {
+		req->major = 1;
+		req->minor = 1;
+	}
+	memset(&resp, 0, sizeof resp);
+	api_error(&resp, api_refusals[kind].status, api_refusals[kind].code,
+		  "%s", msg);
+	evhttp_clear_headers(evhttp_request_get_output_headers(req));
+	/* What comes after a refused request cannot be trusted to start a
+	 * next one. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+			  "close");
+	send_response(req, &resp);
+	api_response_release(&resp);
 }
 
 /* After an answer: bytes of a next request already read start its
@@ -1255,7 +1443,8 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
 		goto fail;
 	c->w = w;
 	c->deadline = evtimer_new(base, on_deadline, c);
-	if (c->deadline == NULL)
+	c->setup = evtimer_new(base, on_conn_setup, c);
+	if (c->deadline == NULL || c->setup == NULL)
 		goto fail;
 	/* tls faults act before any request, so they count connections. */
 	if (fault_table_pick(&s->env.faults, NULL, "", false, &f)) {
@@ -1271,11 +1460,18 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
 	SSL_set_ex_data(ssl, conn_index, c);
 	evbuffer_add_cb(bufferevent_get_input(bev), on_input, c);
 	arm_deadline(c); /* the handshake counts too */
+	{
+		static const struct timeval now = { 0, 0 };
+
+		evtimer_add(c->setup, &now);
+	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
 fail:
 	if (c != NULL && c->deadline != NULL)
 		event_free(c->deadline);
+	if (c != NULL && c->setup != NULL)
+		event_free(c->setup);
 	free(c);
 	SSL_free(ssl);
 	slot_free(w);
@@ -1396,14 +1592,16 @@ static int worker_init(struct server *s, struct worker *w, unsigned i,
 	evhttp_set_bevcb(w->http, make_bev, w);
 	evhttp_set_gencb(w->http, on_request, w);
 	evhttp_set_timeout(w->http, s->timeout);
-	evhttp_set_max_headers_size(w->http, 8192);
-	evhttp_set_max_body_size(w->http, 65536);
+	evhttp_set_max_headers_size(w->http, MAX_HEADERS);
+	evhttp_set_max_body_size(w->http, MAX_BODY);
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 						    EVHTTP_REQ_PUT |
 						    EVHTTP_REQ_DELETE |
 						    EVHTTP_REQ_HEAD |
 						    EVHTTP_REQ_PATCH |
-						    EVHTTP_REQ_OPTIONS);
+						    EVHTTP_REQ_OPTIONS |
+						    EVHTTP_REQ_TRACE |
+						    EVHTTP_REQ_CONNECT);
 	/* Each worker's listener closes its socket when freed at stop, so
 	 * each gets its own descriptor: closing a shared one would pull it
 	 * out from under the workers still running. */
