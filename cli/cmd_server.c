@@ -57,13 +57,14 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 'o' },
 		{ "request-log-max", required_argument, NULL, 'g' },
+		{ "write-queue-max", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_opts o;
 	const struct server_plugin *p;
 	bool routes = false;
 	unsigned long long threads = 0, max_conns = 0, timeout = 0,
-			   log_max = 0;
+			   log_max = 0, queue_max = 0;
 	char err[1024] = "";
 	int c, status;
 
@@ -104,6 +105,13 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 						 "1000000000 rows, not '%s'",
 						 optarg);
 			break;
+		case 'w':
+			if (!cli_parse_u64(optarg, 1, 65536, &queue_max))
+				return cli_usage(res, "server",
+						 "--write-queue-max takes 1 to "
+						 "65536, not '%s'",
+						 optarg);
+			break;
 		case 'c':
 			o.cert_file = optarg;
 			break;
@@ -137,6 +145,7 @@ int cmd_server(struct cli_ctx *ctx, int argc, char **argv,
 	o.max_connections = (unsigned)max_conns;
 	o.timeout = (unsigned)timeout;
 	o.request_log_max = log_max;
+	o.write_queue_max = (unsigned)queue_max;
 	status = p->run(&o, err, sizeof err);
 	if (status == 2)
 		return cli_usage(res, "server", "%s", err);

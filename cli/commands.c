@@ -523,6 +523,9 @@ static const struct cli_option_doc server_opts[] = {
 	  "close idle or too slow connections after this (default 30)" },
 	{ "request-log-max", "N",
 	  "request-log rows kept, the oldest trimmed (default 100000)" },
+	{ "write-queue-max", "N",
+	  "writes waiting for the writer before 503 SERVER_BUSY "
+	  "(default 4096)" },
 	{ "routes", NULL, "print the route table and exit" },
 	END,
 };
@@ -530,7 +533,7 @@ static const struct cli_sub_doc server_subs[] = {
 	{ NULL,
 	  "[--listen ADDR:PORT] [--threads N] [--cert FILE --key FILE] "
 	  "[--max-connections N] [--timeout SECONDS] "
-	  "[--request-log-max N] | --routes",
+	  "[--request-log-max N] [--write-queue-max N] | --routes",
 	  "run the HTTPS clearinghouse (default 127.0.0.1:8443)",
 	  "actsim server --listen 127.0.0.1:0", server_opts },
 	{ NULL, NULL, NULL, NULL, NULL },

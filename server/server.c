@@ -42,9 +42,9 @@
 /* How long a batch waits for a CLI command holding the lab before its
  * requests are answered 503 LAB_BUSY (its log rows are kept and retried). */
 #define SERVER_LAB_WAIT_MS 3000
-/* Writes waiting for the writer: beyond this, 503 SERVER_BUSY. (One
- * connection has at most one request in flight, so this matters only
- * with a very high --max-connections.) */
+/* Writes waiting for the writer: beyond this (or --write-queue-max),
+ * 503 SERVER_BUSY. (One connection has at most one request in flight, so
+ * this matters only with a very high --max-connections.) */
 #define WRITE_QUEUE_MAX 4096
 /* Request-log rows waiting while the lab is busy: at most this many, nor
  * more than the log keeps; the rest are counted as dropped. */
@@ -141,6 +141,7 @@ struct server {
 	pthread_cond_t qcond;
 	struct pending *qhead, *qtail;
 	size_t qwrites, qlogs; /* queued requests and log rows */
+	size_t qwrites_max;
 	bool qstop;
 	int64_t request_log_max;
 	bool owns_server_file;
@@ -226,7 +227,7 @@ static bool enqueue(struct server *s, struct pending *p)
 				 LOG_QUEUE_MAX;
 
 	pthread_mutex_lock(&s->qlock);
-	if (p->w != NULL ? s->qwrites >= WRITE_QUEUE_MAX :
+	if (p->w != NULL ? s->qwrites >= s->qwrites_max :
 			   s->qlogs >= log_cap) {
 		pthread_mutex_unlock(&s->qlock);
 		return false;
@@ -1491,16 +1492,24 @@ static void on_backoff(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->srv->slot_lock);
 }
 
+/* The worker whose loop runs on this thread. */
+static _Thread_local struct worker *this_worker;
+
 /* accept() failed: out of descriptors, most likely. Spinning on a
  * listening socket that stays readable would burn a core and fill the
- * log, so the worker stops accepting for a moment. */
+ * log, so the worker stops accepting for a moment. (The listener's
+ * argument is libevent's, its struct evhttp: the worker is the one
+ * running this thread's loop.) */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
-	struct worker *w = arg;
+	struct worker *w = this_worker;
 	int err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = { 0, 250000 };
 
+	(void)arg;
 	evconnlistener_disable(l);
+	if (w == NULL)
+		return;
 	evtimer_add(w->backoff, &tv);
 	api_metrics_event(&w->srv->env.metrics, API_EV_ACCEPT_ERROR, 1);
 	warn_limited(w->srv, "cannot accept a connection: %s",
@@ -1563,6 +1572,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	this_worker = w;
 	event_base_dispatch(w->base);
 	return NULL;
 }
@@ -1944,6 +1954,8 @@ struct server *server_start(const struct server_opts *o, char *err,
 		threads = MAX_WORKERS;
 	s->timeout = o->timeout ? (int)o->timeout : 30;
 	s->max_connections = o->max_connections ? o->max_connections : 1024;
+	s->qwrites_max = o->write_queue_max ? o->write_queue_max :
+					      WRITE_QUEUE_MAX;
 	s->request_log_max = o->request_log_max ?
 				     (int64_t)o->request_log_max :
 				     DEFAULT_REQUEST_LOG_MAX;

@@ -17,6 +17,7 @@ struct server_opts {
 	unsigned max_connections; /* open at once, all workers; 0: 1024 */
 	unsigned timeout;         /* idle or slow client, seconds; 0: 30 */
 	unsigned long long request_log_max; /* rows kept; 0: 100,000 */
+	unsigned write_queue_max; /* writes waiting; 0: 4096 */
 };
 
 struct server;

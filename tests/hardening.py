@@ -267,6 +267,55 @@ def metric(url, name):
     return None
 
 
+# --- descriptors run out under a running server (accept fails) -----------
+# The cap fits the limit the server started with; lowering the limit of
+# the running process (prlimit) makes accept() itself fail with EMFILE.
+srv, url, port = start("--threads", "2", "--max-connections", "1024",
+                       "--timeout", "30")
+open_fds = len(os.listdir("/proc/%d/fd" % srv.pid))
+hard = resource.prlimit(srv.pid, resource.RLIMIT_NOFILE)[1]
+resource.prlimit(srv.pid, resource.RLIMIT_NOFILE, (open_fds + 16, hard))
+idle = []
+for _ in range(200):
+    try:
+        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+    except OSError:
+        break
+time.sleep(0.5)
+c0 = cpu_seconds(srv.pid)
+time.sleep(4)
+cpu = cpu_seconds(srv.pid) - c0
+for s in idle:
+    s.close()
+t = time.monotonic()
+status = None
+while status != 200 and time.monotonic() - t < 10:
+    try:
+        status = get(port, timeout=5)
+    except OSError as e:
+        status = str(e)
+        time.sleep(0.2)
+secs = time.monotonic() - t
+accept_errors = [l for l in https(url + "/metrics")[2].decode().splitlines()
+                 if l.startswith("actsim_accept_errors_total ")]
+rc, err = stop(srv)
+warned = [l for l in err.splitlines() if "cannot accept" in l]
+report(len(warned) >= 3 and "Too many open files" in warned[0],
+       "accept() failing with EMFILE is reported (%d lines)" % len(warned),
+       err[:500])
+report(cpu < 0.5, "%d connections beyond the descriptors: %.2f s of CPU "
+       "in 4 s (the server backs off)" % (len(idle), cpu), "cpu %.2f s" % cpu)
+report(len(warned) <= 7 and
+       any("more in the last second" in l for l in warned),
+       "warnings rate-limited to a line a second, with a count: %d lines "
+       "in about 5 s, %d bytes" % (len(warned), len(err)), err[:800])
+report(status == 200 and secs < 5,
+       "descriptors free again: a client is served (%.2f s)" % secs,
+       "status %s" % status)
+report(accept_errors and int(accept_errors[0].split()[1]) >= 3,
+       "counted in /metrics (%s)" % (accept_errors[0] if accept_errors
+                                      else "-"), "%s" % accept_errors)
+
 # --- 401 and TLS groups -------------------------------------------------
 srv, url, port = start("--threads", "1")
 status, headers, body = https(url + "/v1/admin/faults")
@@ -338,6 +387,40 @@ while time.monotonic() < deadline and log_rows() < before + 49:
 rows = log_rows() - before
 report(rows >= 49, "no request-log row was lost: %d rows for 49 requests "
        "(the busy batches were retried)" % rows, "%d rows" % rows)
+stop(srv)
+
+# --- the write queue is bounded --------------------------------------------
+srv, url, port = start("--threads", "2", "--write-queue-max", "2")
+rss0 = int(open("/proc/%d/statm" % srv.pid).read().split()[1]) * 4096
+holder = sqlite3.connect(os.path.join(lab, "lab.db"), isolation_level=None)
+holder.execute("BEGIN IMMEDIATE")
+results = []
+threads = [threading.Thread(target=activate) for _ in range(40)]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+rss1 = int(open("/proc/%d/statm" % srv.pid).read().split()[1]) * 4096
+holder.execute("COMMIT")
+holder.close()
+full = [r for r in results if r[0] == 503 and
+        json.loads(r[2])["error"]["code"] == "SERVER_BUSY"]
+busy = [r for r in results if r[0] == 503 and
+        json.loads(r[2])["error"]["code"] == "LAB_BUSY"]
+report(len(full) >= 30 and len(full) + len(busy) == 40 and
+       all(r[1].get("Retry-After") == "1" for r in full),
+       "--write-queue-max 2, 40 writes while the lab is held: %d answered "
+       "503 SERVER_BUSY with Retry-After, %d LAB_BUSY" % (len(full),
+                                                          len(busy)),
+       "%s" % [(r[0], r[2][:60]) for r in results])
+report(metric(url, "actsim_write_queue_full_total") == len(full),
+       "counted in /metrics (%s)" % metric(url,
+                                            "actsim_write_queue_full_total"))
+report(rss1 - rss0 < 16 << 20, "memory stays bounded: RSS %.1f -> %.1f MB"
+       % (rss0 / 1e6, rss1 / 1e6))
+status = https(url + "/v1/activations", "POST", activation)[0]
+report(status == 200, "once the lab is free a retried write goes through",
+       "status %s" % status)
 stop(srv)
 
 # --- the request log keeps its newest rows -------------------------------

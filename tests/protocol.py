@@ -238,4 +238,37 @@ report(first.startswith(b"HTTP/1.1 200") and end == "close_notify" and
        "the server stopping closes an idle connection with close_notify",
        "%s, exit %s" % (end, srv.returncode))
 
+# --- a stop while faults hold requests -------------------------------------
+# Under the ASan build (make asan) a leak fails the server's exit status
+# and shows in its stderr.
+srv, url, port = start()
+faults = [b'{"route": "/healthz", "kind": "latency", "delay_ms": 30000}',
+          b'{"route": "/v1/keys/validate", "kind": "timeout", '
+          b'"hold_ms": 30000}',
+          b'{"route": "/metrics", "kind": "slow", "rate": 20}']
+for f in faults:
+    out, _ = exchange(port, b"PUT /v1/admin/faults HTTP/1.1\r\nHost: x\r\n" +
+                      admin + close + b"Content-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(f) + f)
+    report(parse(out)[0] == 200, "fault set: " + f.decode(), out[:300])
+held = []
+for req in (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"POST /v1/keys/validate HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Length: 2\r\n\r\n{}",
+            b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n") * 2:
+    s = connect(port, timeout=30)
+    s.sendall(req)
+    held.append(s)
+first = held[2].recv(10)  # the slow answer has begun
+t = time.monotonic()
+srv.terminate()
+_, err = srv.communicate(timeout=60)
+secs = time.monotonic() - t
+for s in held:
+    s.close()
+report(srv.returncode == 0 and "Sanitizer" not in err and len(first) > 0,
+       "SIGTERM with latency, timeout and slow faults holding requests: "
+       "exit 0, nothing leaked (%.1f s)" % secs,
+       "exit %s: %s" % (srv.returncode, err[-3000:]))
+
 finish()
