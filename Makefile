@@ -230,7 +230,7 @@ asan: deps
 # The multi-threaded server under ThreadSanitizer: the concurrency, server
 # and crash tests against a TSan build. Any data race fails the run.
 TSAN_TESTS = tests/cli/test_concurrency.sh tests/cli/test_server.sh \
-	tests/cli/test_crash.sh
+	tests/cli/test_crash.sh tests/cli/test_protocol.sh
 tsan: deps
 	@$(MAKE) --no-print-directory BUILD=build-tsan \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=thread" \
