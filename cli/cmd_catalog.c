@@ -118,19 +118,33 @@ static void catalog_text(const json_t *res, FILE *out)
 			json_is_true(json_object_get(el, "r2")) ? " R2" : "");
 }
 
-/* What the text shows: the built-in catalog then parses only these. */
+/* What the text shows: the built-in catalog then parses only these
+ * members, and gives its key configurations from a table. */
 static json_t *text_members(const struct actsim_catalog *cat)
 {
-	static const char *const names[] = { "family",	 "channels",
+	static const char *const names[] = { "family", "channels",
 					     "languages", "countries",
-					     "products", "skus",
-					     "key_configurations" };
-	json_t *doc = json_object();
+					     "products", "skus" };
+	json_t *doc = json_object(), *configs = json_array();
 
 	for (size_t i = 0; doc != NULL && i < sizeof names / sizeof *names;
 	     i++)
 		json_object_set(doc, names[i],
 				(json_t *)actsim_catalog_member(cat, names[i]));
+	for (size_t i = 0; i < actsim_catalog_keyconfig_count(cat); i++) {
+		const struct actsim_keyconfig *k =
+			actsim_catalog_keyconfig(cat, i);
+
+		json_array_append_new(
+			configs,
+			json_pack("{s:i,s:i,s:i,s:s,s:s,s:s,s:b}", "index",
+				  (int)k->index, "channel_id_min",
+				  (int)k->channel_id_min, "channel_id_max",
+				  (int)k->channel_id_max, "sku", k->sku,
+				  "platform", k->platform, "channel",
+				  k->channel, "r2", k->r2));
+	}
+	json_object_set_new(doc, "key_configurations", configs);
 	return doc;
 }
 
