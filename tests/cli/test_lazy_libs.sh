@@ -86,6 +86,8 @@ cp "$A" "$T/bare/actsim"
 expect "server without its part" 3 "$T/bare/actsim" server --routes
 stderr_has "the error names the part" \
 	"cannot load the server part '$T/bare/actsim-server.so'"
+expect "--json: the same" 3 "$T/bare/actsim" --json server --routes
+json_is "code SERVER_FAILED" 'd["error"]["code"] == "SERVER_FAILED"'
 expect "the rest works without it" 0 "$T/bare/actsim" clock show
 B=$(dirname "$A")
 make --no-print-directory -s -C "$(dirname "$0")/../.." BUILD="$B" \
