@@ -16,6 +16,7 @@
 
 const fs = require('fs');
 const https = require('https');
+const tls = require('tls');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const YAML = require('yaml');
@@ -204,6 +205,49 @@ function request(method, target, opts = {}) {
 	});
 }
 
+/* Bytes as given, for what an HTTP client will not send (a request line
+ * that does not parse, CONNECT). The answer: its status line, headers
+ * and Content-Length bytes of body. */
+function raw(text) {
+	return new Promise((resolve, reject) => {
+		const sock = tls.connect({ host: base.hostname, port: Number(base.port), ca });
+		let all = Buffer.alloc(0);
+		let done = false;
+		const finish = (closed) => {
+			const end = all.indexOf('\r\n\r\n');
+			if (end < 0) {
+				if (closed)
+					reject(new Error(`not an HTTP answer: '${all.toString('latin1').slice(0, 100)}'`));
+				return;
+			}
+			const lines = all.subarray(0, end).toString('latin1').split('\r\n');
+			const m = /^HTTP\/1\.[01] ([0-9]{3}) /.exec(lines[0]);
+			const headers = {};
+			for (const l of lines.slice(1)) {
+				const i = l.indexOf(':');
+				headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+			}
+			const len = Number(headers['content-length'] || 0);
+			if (!closed && all.length < end + 4 + len)
+				return;
+			done = true;
+			sock.destroy();
+			if (m === null)
+				reject(new Error(`not a status line: '${lines[0]}'`));
+			else
+				resolve({ status: Number(m[1]), headers, body: all.subarray(end + 4, end + 4 + len) });
+		};
+		sock.setTimeout(30000, () => sock.destroy(new Error('no answer in 30 s')));
+		sock.on('secureConnect', () => sock.write(text));
+		sock.on('data', (c) => {
+			all = Buffer.concat([all, c]);
+			finish(false);
+		});
+		sock.on('error', (e) => { if (!done) reject(e); });
+		sock.on('close', () => { if (!done) finish(true); });
+	});
+}
+
 /* ---- cases ---- */
 
 // Which (operation, status) pairs the cases saw, and which routes had a
@@ -218,7 +262,7 @@ const opKey = (method, docPath) => `${method.toUpperCase()} ${docPath}`;
 async function run(c) {
 	let res;
 	try {
-		res = await request(c.method, c.path, c);
+		res = c.raw !== undefined ? await raw(c.raw) : await request(c.method, c.path, c);
 	} catch (e) {
 		notOk(`${c.name}`, `${c.method} ${c.path}: ${e.message}`);
 		return null;
@@ -228,6 +272,16 @@ async function run(c) {
 		problems.push(`HTTP ${res.status}, expected ${c.status}`);
 	const where = c.route === undefined ? { global: true } : { method: c.method, docPath: c.route };
 	problems.push(...conform(where, res, c.fault === true));
+	// What a success was sent must be what the document asks for.
+	if (c.route !== undefined && res.status < 300 && c.body !== undefined) {
+		const m = c.method.toLowerCase();
+		const rb = doc.paths[c.route]?.[m]?.requestBody;
+		if (rb === undefined)
+			problems.push('a body was accepted where the document declares none');
+		else if (typeof c.body === 'object')
+			for (const p of validate(`/paths/${esc(c.route)}/${m}/requestBody/content/application~1json/schema`, c.body))
+				problems.push(`the request body: ${p}`);
+	}
 	if (c.code !== undefined) {
 		let code;
 		try {
@@ -512,6 +566,8 @@ async function main() {
 	}
 	await run({ name: 'OPTIONS', method: 'OPTIONS', path: '/v1/activations', status: 405, code: 'METHOD_NOT_ALLOWED', expectHeaders: { Allow: 'POST' } });
 
+	await parserCases(BK, IID);
+
 	/* -- faults on the routes that are not admin routes -- */
 	const publicRoutes = routes.filter((r) => !r.admin);
 	const publicBody = { '/v1/activations': { installation_id: IID.r1 }, '/v1/keys/validate': { product_key: BK },
@@ -590,6 +646,39 @@ async function main() {
 	for (const [why, keys] of explained)
 		console.log(`# not exercised (${keys.length}): ${why}`);
 	check('every documented status is exercised or said why not', unexercised.length === 0, unexercised.join('\n'));
+}
+
+/* What the HTTP parser refuses before any route is known, HEAD, and the
+ * methods no operation can name. */
+async function parserCases(BK, IID) {
+	const A = '/v1/activations';
+	const concrete = (r) => r.path.replace('*', r.path.startsWith('/v1/admin/blocks') ? BK : 'r1');
+	const pad = 'x'.repeat(9000);
+	for (const r of routes) {
+		const p = docPathOf(r.path);
+		if (p !== undefined)
+			await run({ name: 'headers over 8 KiB', method: r.method, path: concrete(r), route: p, headers: { 'X-Pad': pad },
+				...admin(), status: 431, code: 'HEADERS_TOO_LARGE' });
+	}
+	for (const r of routes.filter((x) => x.method === 'GET')) {
+		const p = docPathOf(r.path);
+		if (p === undefined)
+			continue;
+		await run({ name: 'HEAD as GET', method: 'HEAD', path: concrete(r), route: p, ...admin(), status: 200 });
+		if (r.admin)
+			await run({ name: 'HEAD without a token', method: 'HEAD', path: concrete(r), route: p, status: 401,
+				expectHeaders: { 'WWW-Authenticate': 'Bearer' } });
+	}
+	await run({ name: 'a body over 64 KiB', method: 'POST', path: A, route: A, body: 'x'.repeat(70000), status: 413, code: 'BODY_TOO_LARGE' });
+	await run({ name: 'a method HTTP does not define', method: 'FROB', path: '/healthz', status: 501, code: 'NOT_IMPLEMENTED' });
+	await run({ name: 'TRACE on a route', method: 'TRACE', path: '/healthz', status: 405, code: 'METHOD_NOT_ALLOWED', expectHeaders: { Allow: 'GET, HEAD' } });
+	await run({ name: 'CONNECT on a route', method: 'CONNECT', path: '/healthz', raw: 'CONNECT /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+		status: 405, code: 'METHOD_NOT_ALLOWED', expectHeaders: { Allow: 'GET, HEAD' } });
+	await run({ name: 'CONNECT to an authority', method: 'CONNECT', path: '127.0.0.1:443', raw: 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: x\r\n\r\n',
+		status: 404, code: 'NOT_FOUND' });
+	await run({ name: 'a request line that does not parse', method: '(none)', path: '', raw: 'GET\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' });
+	await run({ name: 'an Expect the server cannot meet', method: 'POST', path: A, headers: { Expect: 'x-frob' },
+		body: { installation_id: IID.r1 }, status: 417, code: 'EXPECTATION_FAILED' });
 }
 
 /* Documented statuses no case here can bring about, and why. */
