@@ -687,8 +687,6 @@ function notExercised(op, status) {
 		return 'INTERNAL needs the lab database to fail under the server (or memory to run out)';
 	if (status === '503' && op.includes('/v1/admin/'))
 		return 'DATABASE_UNAVAILABLE needs a PostgreSQL lab whose server goes away (tests/nodes.py does that for activations)';
-	if (status === '431')
-		return 'HEADERS_TOO_LARGE: the HTTP parser refuses the request before any route is known (no case until it answers JSON)';
 	return null;
 }
 
