@@ -282,6 +282,20 @@ async function run(c) {
 			for (const p of validate(`/paths/${esc(c.route)}/${m}/requestBody/content/application~1json/schema`, c.body))
 				problems.push(`the request body: ${p}`);
 	}
+	if (c.route !== undefined && res.status < 300 && c.path.includes('?')) {
+		const m = c.method === 'HEAD' ? 'get' : c.method.toLowerCase();
+		const params = doc.paths[c.route]?.[m]?.parameters || [];
+		for (const [name, value] of new URLSearchParams(c.path.slice(c.path.indexOf('?') + 1))) {
+			const i = params.findIndex((q) => q.in === 'query' && q.name === name);
+			if (i < 0) {
+				problems.push(`query parameter '${name}' is not in the document`);
+				continue;
+			}
+			const typed = params[i].schema?.type === 'integer' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+			for (const p of validate(`/paths/${esc(c.route)}/${m}/parameters/${i}/schema`, typed))
+				problems.push(`query parameter '${name}': ${p}`);
+		}
+	}
 	if (c.code !== undefined) {
 		let code;
 		try {
