@@ -42,9 +42,9 @@ json_is() {
 	fi
 }
 
-# The clearinghouse on the test's lab: start_server sets SRV_PID, URL and
-# PORT once it listens (on a free port); stop_server stops it, and the
-# exit trap does too.
+# The clearinghouse on the test's lab: start_server [OPTION...] sets
+# SRV_PID, URL and PORT once it listens (on a free port); stop_server
+# stops it, and the exit trap does too.
 SRV_PID=
 stop_server() {
 	if [ -n "$SRV_PID" ]; then
@@ -55,7 +55,7 @@ stop_server() {
 }
 start_server() {
 	: > "$T/srv.out"
-	$A server --listen 127.0.0.1:0 --threads 2 > "$T/srv.out" 2> "$T/srv.err" &
+	$A server --listen 127.0.0.1:0 --threads 2 "$@" > "$T/srv.out" 2> "$T/srv.err" &
 	SRV_PID=$!
 	for _ in $(seq 1 100); do
 		grep -q "listening on" "$T/srv.out" && break

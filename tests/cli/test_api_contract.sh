@@ -41,7 +41,9 @@ export CONTRACT_PRODUCT_ID="$($A --json machine show r1 | python3 -c 'import jso
 
 # The route table as the server has it (the same table it routes by).
 $A --json server --routes > "$T/routes.json"
-start_server
+# One write may wait for the writer: a lab held by another process then
+# shows both 503s, LAB_BUSY and SERVER_BUSY.
+start_server --write-queue-max 1
 export CONTRACT_URL="$URL" CONTRACT_CA="$ACTSIM_LAB/tls/ca.pem"
 export CONTRACT_TOKEN="$($A lab token)" CONTRACT_LAB="$ACTSIM_LAB"
 export CONTRACT_ROUTES="$T/routes.json" CONTRACT_DOC="$DOCS/openapi.yaml"
