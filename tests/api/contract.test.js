@@ -29,6 +29,7 @@ const routes = JSON.parse(fs.readFileSync(env.CONTRACT_ROUTES, 'utf8')).routes;
 const base = env.CONTRACT_URL ? new URL(env.CONTRACT_URL) : null;
 const ca = env.CONTRACT_CA ? fs.readFileSync(env.CONTRACT_CA) : null;
 const TOKEN = env.CONTRACT_TOKEN;
+const onPostgres = (env.ACTSIM_DATABASE || '') !== '';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /* ---- TAP ---- */
@@ -602,46 +603,52 @@ async function main() {
 		await run({ name: `an error fault, ${status}`, method: m, path: route, route, body: publicBody[route], status, code: 'FAULT_INJECTED', fault: true });
 	}
 
-	/* -- a busy lab: another process holds the write lock -- */
-	const holder = spawn('python3', ['-c', [
-		'import sqlite3, sys',
-		'db = sqlite3.connect(sys.argv[1], isolation_level=None)',
-		'db.execute("BEGIN IMMEDIATE")',
-		'print("held", flush=True)',
-		'sys.stdin.read()',
-		'db.execute("ROLLBACK")',
-	].join('\n'), path.join(env.CONTRACT_LAB, 'lab.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
-	const held = await new Promise((resolve) => {
-		holder.stdout.on('data', (d) => { if (String(d).includes('held')) resolve(true); });
-		holder.on('exit', () => resolve(false));
-	});
-	check('another process holds the lab', held, 'python3 could not take the lock');
-	// The server lets one write wait (--write-queue-max 1): the writes the
-	// writer holds get LAB_BUSY after its 3 s, the others SERVER_BUSY at
-	// once, each with Retry-After and nothing recorded.
-	const busy = { status: 503, code: ['LAB_BUSY', 'SERVER_BUSY'], expectHeaders: { 'Retry-After': '1' } };
-	const answers = await Promise.all([
-		run({ name: 'activation, lab busy', method: 'POST', path: A, route: A, body: { installation_id: IID.r3 }, ...busy }),
-		run({ name: 'registration, lab busy', method: 'POST', path: R, route: R, body: { product_id: env.CONTRACT_PRODUCT_ID, name: 'Ada' }, ...busy }),
-		run({ name: 'block, lab busy', method: 'POST', path: '/v1/admin/blocks', route: '/v1/admin/blocks', ...admin({ body: { product_key: BK } }), ...busy }),
-		run({ name: 'unblock, lab busy', method: 'DELETE', path: `/v1/admin/blocks/${env.CONTRACT_RETAIL_KEY}`, route: UB, ...admin(), ...busy }),
-		run({ name: 'clock, lab busy', method: 'PUT', path: C, route: C, ...admin({ body: { advance: '1d' } }), ...busy }),
-		run({ name: 'reset, lab busy', method: 'POST', path: '/v1/admin/reset', route: '/v1/admin/reset', ...admin(), ...busy }),
-		run({ name: 'reads go on', method: 'GET', path: C, route: C, ...admin(), status: 200 }),
-	]);
-	const codes = answers.slice(0, 6).map((res) => {
-		try {
-			return JSON.parse(res.body.toString('utf8')).error.code;
-		} catch {
-			return null;
-		}
-	});
-	check('a held lab: the writes the writer took get LAB_BUSY, the rest SERVER_BUSY',
-		codes.includes('LAB_BUSY') && codes.includes('SERVER_BUSY'), codes.join(', '));
-	holder.stdin.end();
-	await new Promise((resolve) => holder.on('close', resolve));
+	/* -- a busy lab: another process holds the write lock (SQLite; a
+	 * PostgreSQL lab goes away instead, below) -- */
+	if (!onPostgres) {
+		const holder = spawn('python3', ['-c', [
+			'import sqlite3, sys',
+			'db = sqlite3.connect(sys.argv[1], isolation_level=None)',
+			'db.execute("BEGIN IMMEDIATE")',
+			'print("held", flush=True)',
+			'sys.stdin.read()',
+			'db.execute("ROLLBACK")',
+		].join('\n'), path.join(env.CONTRACT_LAB, 'lab.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
+		const held = await new Promise((resolve) => {
+			holder.stdout.on('data', (d) => { if (String(d).includes('held')) resolve(true); });
+			holder.on('exit', () => resolve(false));
+		});
+		check('another process holds the lab', held, 'python3 could not take the lock');
+		// The server lets one write wait (--write-queue-max 1): the writes the
+		// writer holds get LAB_BUSY after its 3 s, the others SERVER_BUSY at
+		// once, each with Retry-After and nothing recorded.
+		const busy = { status: 503, code: ['LAB_BUSY', 'SERVER_BUSY'], expectHeaders: { 'Retry-After': '1' } };
+		const answers = await Promise.all([
+			run({ name: 'activation, lab busy', method: 'POST', path: A, route: A, body: { installation_id: IID.r3 }, ...busy }),
+			run({ name: 'registration, lab busy', method: 'POST', path: R, route: R, body: { product_id: env.CONTRACT_PRODUCT_ID, name: 'Ada' }, ...busy }),
+			run({ name: 'block, lab busy', method: 'POST', path: '/v1/admin/blocks', route: '/v1/admin/blocks', ...admin({ body: { product_key: BK } }), ...busy }),
+			run({ name: 'unblock, lab busy', method: 'DELETE', path: `/v1/admin/blocks/${env.CONTRACT_RETAIL_KEY}`, route: UB, ...admin(), ...busy }),
+			run({ name: 'clock, lab busy', method: 'PUT', path: C, route: C, ...admin({ body: { advance: '1d' } }), ...busy }),
+			run({ name: 'reset, lab busy', method: 'POST', path: '/v1/admin/reset', route: '/v1/admin/reset', ...admin(), ...busy }),
+			run({ name: 'reads go on', method: 'GET', path: C, route: C, ...admin(), status: 200 }),
+		]);
+		const codes = answers.slice(0, 6).map((res) => {
+			try {
+				return JSON.parse(res.body.toString('utf8')).error.code;
+			} catch {
+				return null;
+			}
+		});
+		check('a held lab: the writes the writer took get LAB_BUSY, the rest SERVER_BUSY',
+			codes.includes('LAB_BUSY') && codes.includes('SERVER_BUSY'), codes.join(', '));
+		holder.stdin.end();
+		await new Promise((resolve) => holder.on('close', resolve));
+	}
 
 	await run({ name: 'reset', method: 'POST', path: '/v1/admin/reset', route: '/v1/admin/reset', ...admin(), status: 200 });
+
+	if (onPostgres)
+		await databaseAway(BK, IID);
 
 	/* -- coverage -- */
 	for (const r of routes) {
@@ -672,6 +679,53 @@ async function main() {
 	for (const [why, keys] of explained)
 		console.log(`# not exercised (${keys.length}): ${why}`);
 	check('every documented status is exercised or said why not', unexercised.length === 0, unexercised.join('\n'));
+}
+
+/* A PostgreSQL lab whose database server goes away (PG_CTL_STOP, then
+ * PG_CTL_START, from tests/cli/test_postgres.sh): every route that needs
+ * the lab answers 503 DATABASE_UNAVAILABLE with Retry-After (/healthz
+ * UNAVAILABLE), the others go on answering. */
+async function databaseAway(BK, IID) {
+	const A = '/v1/activations';
+	const down = { status: 503, code: 'DATABASE_UNAVAILABLE', expectHeaders: { 'Retry-After': '1' } };
+	const stop = spawnSync('sh', ['-c', env.PG_CTL_STOP || 'false'], { encoding: 'utf8' });
+	check('the lab\'s database server stops', stop.status === 0, `${stop.stdout}${stop.stderr}`);
+	try {
+		await run({ name: 'database away, activation', method: 'POST', path: A, route: A, body: { installation_id: IID.r1 }, ...down });
+		await run({ name: 'database away, registration', method: 'POST', path: '/v1/registrations', route: '/v1/registrations',
+			body: { product_id: env.CONTRACT_PRODUCT_ID, name: 'Ada' }, ...down });
+		await run({ name: 'database away, health', method: 'GET', path: '/healthz', route: '/healthz', status: 503, code: 'UNAVAILABLE' });
+		await run({ name: 'database away, key validation needs no database', method: 'POST', path: '/v1/keys/validate', route: '/v1/keys/validate',
+			body: { product_key: BK }, status: 200 });
+		const adminCases = [
+			['GET', '/v1/admin/activations', '/v1/admin/activations'],
+			['GET', '/v1/admin/activations/counts', '/v1/admin/activations/counts'],
+			['GET', '/v1/admin/blocks', '/v1/admin/blocks'],
+			['POST', '/v1/admin/blocks', '/v1/admin/blocks', { product_key: BK }],
+			['DELETE', `/v1/admin/blocks/${BK}`, '/v1/admin/blocks/{product_key}'],
+			['GET', '/v1/admin/clock', '/v1/admin/clock'],
+			['PUT', '/v1/admin/clock', '/v1/admin/clock', { advance: '1d' }],
+			['POST', '/v1/admin/reset', '/v1/admin/reset'],
+			['GET', '/v1/admin/requests', '/v1/admin/requests'],
+			['GET', '/v1/admin/machines', '/v1/admin/machines'],
+			['GET', '/v1/admin/machines/r1', '/v1/admin/machines/{name}'],
+			['GET', '/v1/admin/timelines/r1', '/v1/admin/timelines/{name}'],
+		];
+		for (const [method, p, route, body] of adminCases)
+			await run({ name: 'database away', method, path: p, route, ...admin({ body }), ...down });
+	} finally {
+		const start = spawnSync('sh', ['-c', env.PG_CTL_START || 'false'], { encoding: 'utf8' });
+		check('the lab\'s database server starts again', start.status === 0, `${start.stdout}${start.stderr}`);
+	}
+	// The server reconnects by itself: bounded wait for a read that needs
+	// the lab.
+	let back = null;
+	for (let i = 0; i < 100 && (back === null || back.status !== 200); i++) {
+		back = await request('GET', '/v1/admin/clock', admin()).catch(() => null);
+		if (back === null || back.status !== 200)
+			await new Promise((r) => setTimeout(r, 100));
+	}
+	await run({ name: 'database back', method: 'GET', path: '/v1/admin/clock', route: '/v1/admin/clock', ...admin(), status: 200 });
 }
 
 /* What the HTTP parser refuses before any route is known, HEAD, and the
@@ -711,8 +765,8 @@ async function parserCases(BK, IID) {
 function notExercised(op, status) {
 	if (status === '500')
 		return 'INTERNAL needs the lab database to fail under the server (or memory to run out)';
-	if (status === '503' && op.includes('/v1/admin/'))
-		return 'DATABASE_UNAVAILABLE needs a PostgreSQL lab whose server goes away (tests/nodes.py does that for activations)';
+	if (status === '503' && op.includes('/v1/admin/') && !onPostgres)
+		return 'DATABASE_UNAVAILABLE needs a PostgreSQL lab whose server goes away (the run of this test in tests/cli/test_postgres.sh)';
 	return null;
 }
 

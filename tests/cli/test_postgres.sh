@@ -1,7 +1,7 @@
 #!/bin/sh
 # The PostgreSQL backend against a throwaway cluster (tests/cli/pg.sh):
-# the shipped scenario suite and the server integration tests a second
-# time with their labs in PostgreSQL, two nodes on one lab
+# the shipped scenario suite, the server integration tests and the API
+# contract a second time with their labs in PostgreSQL, two nodes on one lab
 # (tests/nodes.py), lab init's checks and lab migrate.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
@@ -48,6 +48,8 @@ export ACTSIM_DATABASE="$PGURL"
 export PG_CTL_STOP="$(command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && echo "setpriv --reuid=nobody --regid=nogroup --clear-groups --") $PGBIN/pg_ctl -D $PGDIR/data -m fast -w stop"
 export PG_CTL_START="$(command -v setpriv >/dev/null && [ "$(id -u)" = 0 ] && echo "setpriv --reuid=nobody --regid=nogroup --clear-groups --") $PGBIN/pg_ctl -D $PGDIR/data -l $PGDIR/server.log -w -t 60 -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200' start"
 export PG_PSQL="$PGBIN/psql -X -q -A -t -h $PGDIR -p $PGPORT -U actsim -d actsim -c"
+nested "the API contract holds on PostgreSQL, the database away too" \
+	sh "$HERE/test_api_contract.sh"
 nested "two nodes on one lab" python3 "$HERE/../nodes.py" "$A" "$T/nodes"
 
 # two nodes behind the HAProxy configuration of docs/scaling.md
