@@ -512,6 +512,8 @@ static void send_response(struct evhttp_request *req,
 		if (evhttp_request_get_command(req) == EVHTTP_REQ_CONNECT) {
 			snprintf(retry, sizeof retry, "%zu", len);
 			evhttp_add_header(h, "Content-Length", retry);
+			if (evhttp_find_header(h, "Connection") == NULL)
+				evhttp_add_header(h, "Connection", "close");
 			evhttp_request_set_on_complete_cb(req, end_after_answer,
 							  NULL);
 		}
