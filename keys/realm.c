@@ -152,10 +152,6 @@ static actsim_err realm_check(const struct actsim_realm *r)
 	 * been checked to lie on the curve) */
 	if (!order_n(r, &r->G) || !order_n(r, &r->Yk) || !order_n(r, &r->Ya))
 		return ACTSIM_E_REALM;
-	if (r->has_private && r->private_unchecked &&
-	    (!private_matches(r, r->xk, &r->Yk) ||
-	     !private_matches(r, r->xa, &r->Ya)))
-		return ACTSIM_E_REALM;
 	return ACTSIM_OK;
 }
 
@@ -495,6 +491,34 @@ void actsim_realm_activation_fingerprint(const struct actsim_realm *r,
 	realm_digest(r, "actsim/key-fp/v1", &r->Ya, out);
 }
 
+actsim_err actsim_realm_private_fingerprint(const struct actsim_realm *r,
+					    char out[ACTSIM_FINGERPRINT_HEX])
+{
+	uint8_t buf[ACTSIM_HASH_BYTES + 16 + REALM_IID_KEY_BYTES];
+	uint8_t h[ACTSIM_HASH_BYTES];
+	char fp[ACTSIM_FINGERPRINT_HEX];
+	actsim_err e;
+
+	if (!r->has_private)
+		return ACTSIM_E_INVALID_ARG;
+	/* the public fingerprint's bytes, then the secrets */
+	actsim_realm_fingerprint(r, fp);
+	for (size_t i = 0; i < ACTSIM_HASH_BYTES; i++) {
+		char b[3] = { fp[2 * i], fp[2 * i + 1], '\0' };
+
+		buf[i] = (uint8_t)strtoul(b, NULL, 16);
+	}
+	actsim_put_be64(buf + ACTSIM_HASH_BYTES, r->xk);
+	actsim_put_be64(buf + ACTSIM_HASH_BYTES + 8, r->xa);
+	memcpy(buf + ACTSIM_HASH_BYTES + 16, r->iid_key, REALM_IID_KEY_BYTES);
+	e = actsim_hash_tagged(h, "actsim/realm-private-fp/v1", buf,
+			       sizeof buf);
+	OPENSSL_cleanse(buf, sizeof buf);
+	if (e == ACTSIM_OK)
+		actsim_hex(out, h, sizeof h);
+	return e;
+}
+
 /* ---- loading ---- */
 
 struct loader {
@@ -663,8 +687,10 @@ static actsim_err get_private_scalar(struct loader *l, struct actsim_realm *r,
 	return e;
 }
 
+/* known_private: the private fingerprint recorded for a realm known by
+ * its public one (see actsim_realm_load_known), or NULL. */
 static actsim_err load_private(struct loader *l, struct actsim_realm *r,
-			       json_t *doc)
+			       json_t *doc, const char *known_private)
 {
 	const char *iid;
 	actsim_err e;
@@ -672,18 +698,9 @@ static actsim_err load_private(struct loader *l, struct actsim_realm *r,
 	e = check_format(l, doc, REALM_FORMAT_PRIVATE, "private realm");
 	if (e != ACTSIM_OK)
 		return e;
-	/* A known realm's private file must name it; its keys are compared
-	 * with the public ones before their first use (realm_ready), not
-	 * here: that multiplication would be most of the load's time. */
-	if (r->private_unchecked) {
-		const char *fp = json_string_value(
-			json_object_get(doc, "fingerprint"));
-		char own[ACTSIM_FINGERPRINT_HEX];
-
-		actsim_realm_fingerprint(r, own);
-		if (fp == NULL || strcmp(fp, own) != 0)
-			return ACTSIM_E_REALM; /* realm_load checks it all */
-	}
+	/* A known realm's private keys are compared with the public ones
+	 * below, unless the file is the one the lab was made with (that
+	 * multiplication would be most of the load's time). */
 	e = get_private_scalar(l, r, doc, "product_key_private", &r->Yk,
 			       &r->xk);
 	if (e == ACTSIM_OK)
@@ -702,12 +719,28 @@ static actsim_err load_private(struct loader *l, struct actsim_realm *r,
 		r->iid_key[i] = (uint8_t)strtoul(b, NULL, 16);
 	}
 	r->has_private = true;
+	if (r->private_unchecked) {
+		char fp[ACTSIM_FINGERPRINT_HEX];
+
+		if (known_private != NULL &&
+		    actsim_realm_private_fingerprint(r, fp) == ACTSIM_OK &&
+		    strcmp(fp, known_private) == 0)
+			return ACTSIM_OK;
+		r->private_unchecked = false;
+		if (!private_matches(r, r->xk, &r->Yk))
+			return fail(l, "$.%s: does not match the public key",
+				    "product_key_private");
+		if (!private_matches(r, r->xa, &r->Ya))
+			return fail(l, "$.%s: does not match the public key",
+				    "activation_private");
+	}
 	return ACTSIM_OK;
 }
 
 static actsim_err realm_load(struct actsim_realm **out,
 			     const char *public_json, const char *private_json,
-			     const char *known, char *err, size_t cap)
+			     const char *known, const char *known_private,
+			     char *err, size_t cap)
 {
 	struct loader l = { err, cap };
 	struct actsim_realm *r;
@@ -734,7 +767,7 @@ static actsim_err realm_load(struct actsim_realm **out,
 	} else {
 		e = load_public(&l, r, pub, known);
 		if (e == ACTSIM_OK && priv != NULL)
-			e = load_private(&l, r, priv);
+			e = load_private(&l, r, priv, known_private);
 		if (e == ACTSIM_OK)
 			e = realm_build_tables(r);
 	}
@@ -752,20 +785,23 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 			     const char *public_json, const char *private_json,
 			     char *err, size_t cap)
 {
-	return realm_load(out, public_json, private_json, NULL, err, cap);
+	return realm_load(out, public_json, private_json, NULL, NULL, err,
+			  cap);
 }
 
 actsim_err actsim_realm_load_known(struct actsim_realm **out,
 				   const char *public_json,
 				   const char *private_json, const char *known,
-				   char *err, size_t cap)
+				   const char *known_private, char *err,
+				   size_t cap)
 {
 	/* Anything unexpected, a fingerprint that differs included: every
 	 * check again, in order, for the same message as a plain load. */
 	if (known != NULL && realm_load(out, public_json, private_json, known,
-					NULL, 0) == ACTSIM_OK)
+					known_private, NULL, 0) == ACTSIM_OK)
 		return ACTSIM_OK;
-	return realm_load(out, public_json, private_json, NULL, err, cap);
+	return realm_load(out, public_json, private_json, NULL, NULL, err,
+			  cap);
 }
 
 actsim_err actsim_realm_derive_key(const struct actsim_realm *r,

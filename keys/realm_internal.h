@@ -20,7 +20,7 @@ struct actsim_realm {
 	bool field_ready;
 	struct ec_affine G, Yk, Ya;
 	bool has_private;
-	bool private_unchecked; /* loaded by actsim_realm_load_known */
+	bool private_unchecked; /* known public part, private not checked */
 	uint64_t xk, xa; /* product-key and activation private keys */
 	uint8_t iid_key[REALM_IID_KEY_BYTES];
 	/* Checked before the first signature or verification (realm_ready)

@@ -461,6 +461,10 @@ actsim_err sqlite_create(struct actsim_lab *lab, const char *catalog)
 		e = migrate(lab, 1);
 	if (e == ACTSIM_OK)
 		e = meta_set(lab, "realm_fingerprint", fp);
+	/* lets later opens recognise the private file made with the lab */
+	if (e == ACTSIM_OK &&
+	    actsim_realm_private_fingerprint(lab->realm, fp) == ACTSIM_OK)
+		e = meta_set(lab, "realm_private_fingerprint", fp);
 	if (e == ACTSIM_OK)
 		e = meta_set(lab, "catalog", catalog != NULL ? catalog : "");
 	if (e == ACTSIM_OK)
@@ -786,6 +790,7 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 {
 	struct actsim_lab *lab = lab_new(dir);
 	char *pub = NULL, *priv = NULL, *catalog = NULL, *recorded = NULL;
+	char *recorded_private = NULL;
 	char *ppath = NULL;
 	char why[512];
 	struct stat st;
@@ -836,13 +841,16 @@ actsim_err actsim_lab_open(struct actsim_lab **out, const char *dir,
 	e = lab->be->open(lab);
 	if (e == ACTSIM_OK)
 		e = lab->be->meta_get(lab, "realm_fingerprint", &recorded);
+	if (e == ACTSIM_OK && priv != NULL)
+		e = lab->be->meta_get(lab, "realm_private_fingerprint",
+				      &recorded_private);
 	if (e != ACTSIM_OK)
 		goto out;
 	/* The realm the database was made with has passed every check
-	 * then: the tests that only depend on its fingerprint are not
+	 * then: the tests that only depend on its fingerprints are not
 	 * run again by each command. */
-	e = actsim_realm_load_known(&lab->realm, pub, priv, recorded, why,
-				    sizeof why);
+	e = actsim_realm_load_known(&lab->realm, pub, priv, recorded,
+				    recorded_private, why, sizeof why);
 	if (e != ACTSIM_OK) {
 		lab_fail(lab, e, "lab '%s': damaged realm: %s", dir, why);
 		goto out;
@@ -859,6 +867,7 @@ out:
 	actsim_secure_free(priv);
 	free(catalog);
 	free(recorded);
+	free(recorded_private);
 	return e;
 }
 

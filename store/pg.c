@@ -419,6 +419,9 @@ static actsim_err pg_create(struct actsim_lab *lab, const char *catalog)
 		e = pg_migrate(lab, 1);
 	if (e == ACTSIM_OK)
 		e = pg_meta_set(lab, "realm_fingerprint", fp);
+	if (e == ACTSIM_OK &&
+	    actsim_realm_private_fingerprint(lab->realm, fp) == ACTSIM_OK)
+		e = pg_meta_set(lab, "realm_private_fingerprint", fp);
 	if (e == ACTSIM_OK)
 		e = pg_meta_set(lab, "catalog", catalog != NULL ? catalog : "");
 	if (e == ACTSIM_OK)

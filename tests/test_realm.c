@@ -267,9 +267,9 @@ static void test_with_and_without_tables(void **state)
 	actsim_realm_free(r);
 }
 
-/* A realm known by its fingerprint loads without the primality tests and
- * the private-key multiplications; anything that does not fit is loaded
- * (or refused) exactly as by actsim_realm_load. */
+/* A realm known by its fingerprints loads without the primality tests
+ * and the private-key multiplications; anything that does not fit is
+ * loaded (or refused) exactly as by actsim_realm_load. */
 static void test_load_known(void **state)
 {
 	struct actsim_realm *r = make(12), *other = make(13), *out = NULL;
@@ -277,6 +277,7 @@ static void test_load_known(void **state)
 	char *priv = actsim_realm_private_json(r);
 	char *opriv = actsim_realm_private_json(other);
 	char fp[ACTSIM_FINGERPRINT_HEX], ofp[ACTSIM_FINGERPRINT_HEX];
+	char pfp[ACTSIM_FINGERPRINT_HEX], opfp[ACTSIM_FINGERPRINT_HEX];
 	char back[ACTSIM_FINGERPRINT_HEX], err[256] = "";
 	struct actsim_keygen g = { .channel_id_min = 0, .channel_id_max = 999 };
 	struct actsim_pkey k;
@@ -286,45 +287,60 @@ static void test_load_known(void **state)
 	(void)state;
 	actsim_realm_fingerprint(r, fp);
 	actsim_realm_fingerprint(other, ofp);
+	assert_int_equal(actsim_realm_private_fingerprint(r, pfp), ACTSIM_OK);
+	assert_int_equal(actsim_realm_private_fingerprint(other, opfp),
+			 ACTSIM_OK);
+	assert_string_not_equal(pfp, opfp);
+	assert_string_not_equal(pfp, fp);
 	assert_int_equal(actsim_keygen_seed_from_number(g.stream_key, 1),
 			 ACTSIM_OK);
-	/* known, and a wrong fingerprint: both load the same realm */
-	assert_int_equal(actsim_realm_load_known(&out, pub, priv, fp, err,
-						 sizeof err),
+	/* known, partly known, and a wrong fingerprint: the same realm */
+	assert_int_equal(actsim_realm_load_known(&out, pub, priv, fp, pfp,
+						 err, sizeof err),
 			 ACTSIM_OK);
 	actsim_realm_fingerprint(out, back);
 	assert_string_equal(back, fp);
+	assert_int_equal(actsim_realm_private_fingerprint(out, back),
+			 ACTSIM_OK);
+	assert_string_equal(back, pfp);
 	g.realm = out;
 	assert_int_equal(actsim_pkey_generate(&g, 0, &k), ACTSIM_OK);
 	assert_int_equal(actsim_pkey_verify(r, &k), ACTSIM_OK);
 	actsim_realm_free(out);
-	assert_int_equal(actsim_realm_load_known(&out, pub, priv, ofp, err,
-						 sizeof err),
+	assert_int_equal(actsim_realm_load_known(&out, pub, priv, fp, NULL,
+						 err, sizeof err),
 			 ACTSIM_OK);
+	actsim_realm_free(out);
+	assert_int_equal(actsim_realm_load_known(&out, pub, priv, ofp, opfp,
+						 err, sizeof err),
+			 ACTSIM_OK);
+	actsim_realm_free(out);
+	/* without its private part there is no private fingerprint */
+	assert_int_equal(actsim_realm_load_known(&out, pub, NULL, fp, pfp,
+						 err, sizeof err),
+			 ACTSIM_OK);
+	assert_int_equal(actsim_realm_private_fingerprint(out, back),
+			 ACTSIM_E_INVALID_ARG);
 	actsim_realm_free(out);
 	/* another realm's private file: refused with the usual message */
 	out = (struct actsim_realm *)0x1;
-	assert_int_equal(actsim_realm_load_known(&out, pub, opriv, fp, err,
-						 sizeof err),
+	assert_int_equal(actsim_realm_load_known(&out, pub, opriv, fp, pfp,
+						 err, sizeof err),
 			 ACTSIM_E_REALM);
 	assert_null(out);
 	assert_non_null(strstr(err, "$.product_key_private"));
-	/* a private key changed by hand in a file that names the realm:
-	 * loaded, and refused at the first signature */
+	/* a private key changed by hand: refused at once as well */
 	doc = json_loads(priv, 0, NULL);
 	odoc = json_loads(opriv, 0, NULL);
-	json_object_set(doc, "product_key_private",
-			json_object_get(odoc, "product_key_private"));
+	json_object_set(doc, "activation_private",
+			json_object_get(odoc, "activation_private"));
 	json_decref(odoc);
 	text = json_dumps(doc, 0);
-	assert_int_equal(actsim_realm_load_known(&out, pub, text, fp, err,
-						 sizeof err),
-			 ACTSIM_OK);
-	g.realm = out;
-	assert_int_equal(actsim_pkey_generate(&g, 0, &k), ACTSIM_E_REALM);
-	actsim_realm_free(out);
-	assert_int_equal(actsim_realm_load(&out, pub, text, err, sizeof err),
+	err[0] = '\0';
+	assert_int_equal(actsim_realm_load_known(&out, pub, text, fp, pfp,
+						 err, sizeof err),
 			 ACTSIM_E_REALM);
+	assert_non_null(strstr(err, "$.activation_private"));
 	free(text);
 	json_decref(doc);
 	free(pub);

@@ -48,15 +48,16 @@ actsim_err actsim_realm_load(struct actsim_realm **out,
 /* As actsim_realm_load, for a realm checked before: when the fingerprint
  * of the public parameters (actsim_realm_fingerprint) equals `known`, as
  * a lab records it when it is made, the tests that depend on nothing else
- * (p and n prime) are not run again, and the private keys are compared
- * with the public ones before their first signature instead of at once
- * (that signature fails with ACTSIM_E_REALM if they differ). Otherwise,
- * or when known is NULL, exactly actsim_realm_load. For commands that
- * open a lab and may sign or verify nothing. */
+ * (p and n prime) are not run again; and when the private part's
+ * fingerprint (actsim_realm_private_fingerprint) also equals
+ * `known_private` (may be NULL), the private keys are not compared with
+ * the public ones again. Anything else, as actsim_realm_load (the same
+ * checks and messages). For commands that open a lab. */
 actsim_err actsim_realm_load_known(struct actsim_realm **out,
 				   const char *public_json,
 				   const char *private_json, const char *known,
-				   char *err, size_t cap)
+				   const char *known_private, char *err,
+				   size_t cap)
 	__attribute__((warn_unused_result));
 
 /* Serialises the public parameters (everything a verifier needs) or the
@@ -81,6 +82,13 @@ void actsim_realm_pkey_fingerprint(const struct actsim_realm *r,
 				   char out[ACTSIM_FINGERPRINT_HEX]);
 void actsim_realm_activation_fingerprint(const struct actsim_realm *r,
 					 char out[ACTSIM_FINGERPRINT_HEX]);
+/* A digest of the private part (both private keys and the installation-ID
+ * key, bound to the public fingerprint) that reveals none of it, for a
+ * lab to recognise the private file it was made with.
+ * ACTSIM_E_INVALID_ARG when r has no private part. */
+actsim_err actsim_realm_private_fingerprint(const struct actsim_realm *r,
+					    char out[ACTSIM_FINGERPRINT_HEX])
+	__attribute__((warn_unused_result));
 
 /* Derives a 32-byte secret for one purpose from the realm's private part:
  * H(tag, installation-ID key). ACTSIM_E_INVALID_ARG without the private

@@ -73,6 +73,21 @@ done
 after=$(snap)
 check "and none of them wrote to the lab database or its WAL" \
 	'[ "$before" = "$after" ]' "before: $before; after: $after"
+# The realm made with the lab is not checked again at every open, but a
+# private key changed by hand is still refused at once.
+cp -r "$ACTSIM_LAB" "$T/edited"
+python3 - "$T/edited/realm-private.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["product_key_private"] = format(int(d["product_key_private"], 16) ^ 1, "x")
+open(sys.argv[1], "w").write(json.dumps(d))
+EOF2
+expect "machine show with a private key changed by hand" 3 \
+	$A --lab "$T/edited" machine show m
+stderr_has "names the key" \
+	"damaged realm: \$.product_key_private: does not match the public key"
+expect "commands without the private realm still work" 0 \
+	$A --lab "$T/edited" clock show
 # Random bytes come from the shared libcrypto, loaded then.
 LD_DEBUG=files $A key gen --sku web --channel retail --platform x86 \
 	>"$T/out" 2>"$T/ld"
