@@ -27,6 +27,8 @@ env = dict(os.environ, ACTSIM_LAB=lab)
 subprocess.run([actsim, "lab", "init", "--seed", "1"], env=env, check=True,
                capture_output=True)
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "tests"))
+from driplib import drip  # noqa: E402
 
 
 def start(*args):
@@ -103,35 +105,19 @@ drips = []
 for _ in range(16):
     s = connect(port)
     s.settimeout(0.0)
-    drips.append([s, time.monotonic(), None, 0])
-served_at = None
-t0 = time.monotonic()
-while any(d[2] is None for d in drips) and time.monotonic() - t0 < 30:
-    for d in drips:
-        if d[2] is not None:
-            continue
-        try:
-            if d[3] < len(req):
-                d[0].send(req[d[3]:d[3] + 1])
-                d[3] += 1
-            if d[0].recv(1) == b"":
-                d[2] = time.monotonic() - d[1]
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            pass
-        except OSError:
-            d[2] = time.monotonic() - d[1]
-    time.sleep(0.5)
-lasted = sorted(d[2] for d in drips if d[2] is not None)
+    drips.append(s)
+state = drip(drips, req, time.monotonic() + 30, 0.5)
+lasted = sorted(d[0] for d in state if d[0] is not None)
 t = time.monotonic()
 st = status_of(request(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
                        b"Connection: close\r\n\r\n"))
 print("drip: %d clients sending a byte every 0.5 s (the whole "
       "--max-connections 16, --timeout 5): each closed after %.1f to "
       "%.1f s, having sent %d to %d bytes; then a new client: %s in %.2f s"
-      % (len(drips), lasted[0], lasted[-1], min(d[3] for d in drips),
-         max(d[3] for d in drips), st, time.monotonic() - t))
-for d in drips:
-    d[0].close()
+      % (len(drips), lasted[0], lasted[-1], min(d[1] for d in state),
+         max(d[1] for d in state), st, time.monotonic() - t))
+for s in drips:
+    s.close()
 stop(srv)
 
 # --- descriptors ------------------------------------------------------------

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+from driplib import drip
 from taplib import finish, report, run_cli
 
 actsim, work = sys.argv[1], sys.argv[2]
@@ -160,31 +161,16 @@ drips = []
 for _ in range(5):
     s = tls_connect(port)
     s.settimeout(0.0)
-    drips.append([s, time.monotonic(), None, 0])
-end = time.monotonic() + 4 * TIMEOUT + 4
-while time.monotonic() < end and any(d[2] is None for d in drips):
-    for d in drips:
-        if d[2] is not None:
-            continue
-        try:
-            if d[3] < len(request):
-                d[0].send(request[d[3]:d[3] + 1])
-                d[3] += 1
-            if d[0].recv(1) == b"":
-                d[2] = time.monotonic() - d[1]
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            pass
-        except OSError:
-            d[2] = time.monotonic() - d[1]
-    time.sleep(0.25)
-lasted = [d[2] for d in drips]
+    drips.append(s)
+lasted = [d[0] for d in drip(drips, request,
+                             time.monotonic() + 4 * TIMEOUT + 4, 0.25)]
 report(all(x is not None and x < TIMEOUT + 1.5 for x in lasted),
        "5 clients dripping a request a byte every 0.25 s are closed "
        "within --timeout %d s of their first byte (%s s)"
        % (TIMEOUT, ", ".join("%.1f" % x if x else "open" for x in lasted)),
        "lasted %s" % lasted)
-for d in drips:
-    d[0].close()
+for s in drips:
+    s.close()
 drips = [tls_connect(port) for _ in range(6)]  # the whole cap
 for s in drips:
     s.settimeout(0.0)
