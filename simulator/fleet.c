@@ -86,7 +86,8 @@ actsim_err actsim_fleet_rows(struct actsim_lab *lab,
 		filter = &all;
 	if (filter->has_within && filter->within < 0)
 		return ACTSIM_E_INVALID_ARG;
-	e = actsim_lab_machine_all(lab, &records);
+	e = actsim_lab_machine_fields(lab, actsim_machine_summary_fields(),
+				      &records);
 	if (e != ACTSIM_OK)
 		goto done;
 	if (json_array_size(records) > 0) {
@@ -97,7 +98,7 @@ actsim_err actsim_fleet_rows(struct actsim_lab *lab,
 		}
 	}
 	json_array_foreach(records, i, rec) {
-		e = actsim_machine_from_json(rec, &m);
+		e = actsim_machine_summary_from_json(rec, &m);
 		if (e != ACTSIM_OK)
 			goto done;
 		actsim_fleet_row_of(cat, &m, now, &out[count]);

@@ -440,7 +440,20 @@ static void history_from_json(json_t *list, struct actsim_machine *m)
 	}
 }
 
-actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
+static const char *const summary_fields[] = {
+	"version",	 "name",	  "sku",
+	"channel",	 "platform",	  "r2",
+	"installed_at",	 "hardware_hash", "activated_at",
+	"baseline_hash", "out_of_tolerance_at", NULL
+};
+
+const char *const *actsim_machine_summary_fields(void)
+{
+	return summary_fields;
+}
+
+actsim_err actsim_machine_summary_from_json(json_t *rec,
+					    struct actsim_machine *m)
 {
 	bool set, ok;
 
@@ -448,24 +461,37 @@ actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
 	ok = json_integer_value(json_object_get(rec, "version")) ==
 		     RECORD_VERSION &&
 	     get_str(rec, "name", m->name, sizeof m->name) &&
-	     get_str(rec, "key", m->key, sizeof m->key) &&
 	     get_str(rec, "sku", m->sku, sizeof m->sku) &&
 	     get_str(rec, "channel", m->channel, sizeof m->channel) &&
 	     get_str(rec, "platform", m->platform, sizeof m->platform) &&
-	     get_str(rec, "language", m->language, sizeof m->language) &&
-	     get_str(rec, "country", m->country, sizeof m->country) &&
-	     get_str(rec, "product_id", m->product_id, sizeof m->product_id) &&
 	     get_time(rec, "installed_at", &set, &m->installed_at) && set &&
 	     get_hash(rec, "hardware_hash", &m->hardware_hash) &&
-	     actsim_hw_profile_from_json(&m->hardware,
-					 json_object_get(rec, "hardware"), NULL,
-					 0) == ACTSIM_OK &&
 	     get_time(rec, "activated_at", &m->activated, &m->activated_at) &&
 	     get_time(rec, "out_of_tolerance_at", &m->out_of_tolerance,
-		      &m->out_of_tolerance_at);
+		      &m->out_of_tolerance_at) &&
+	     (!m->activated ||
+	      get_hash(rec, "baseline_hash", &m->baseline_hash));
 	if (!ok)
 		return ACTSIM_E_DB;
 	m->r2 = json_is_true(json_object_get(rec, "r2"));
+	return ACTSIM_OK;
+}
+
+actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
+{
+	bool ok;
+
+	if (actsim_machine_summary_from_json(rec, m) != ACTSIM_OK)
+		return ACTSIM_E_DB;
+	ok = get_str(rec, "key", m->key, sizeof m->key) &&
+	     get_str(rec, "language", m->language, sizeof m->language) &&
+	     get_str(rec, "country", m->country, sizeof m->country) &&
+	     get_str(rec, "product_id", m->product_id, sizeof m->product_id) &&
+	     actsim_hw_profile_from_json(&m->hardware,
+					 json_object_get(rec, "hardware"), NULL,
+					 0) == ACTSIM_OK;
+	if (!ok)
+		return ACTSIM_E_DB;
 	m->channel_id =
 		(uint16_t)json_integer_value(json_object_get(rec, "channel_id"));
 	m->sequence =
@@ -502,8 +528,7 @@ actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *m)
 	m->exchange_broken =
 		json_is_true(json_object_get(rec, "exchange_broken"));
 	if (m->activated) {
-		if (!get_hash(rec, "baseline_hash", &m->baseline_hash) ||
-		    !get_str(rec, "activation_kind", m->activation_kind,
+		if (!get_str(rec, "activation_kind", m->activation_kind,
 			     sizeof m->activation_kind))
 			return ACTSIM_E_DB;
 		get_str(rec, "confirmation_id", m->confirmation_id,

@@ -3,6 +3,7 @@
  * to. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "actsim/time.h"
 #include "lab_internal.h"
@@ -103,6 +104,97 @@ actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
 actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
 {
 	return lab->be->machine_all(lab, records);
+}
+
+actsim_err actsim_lab_machine_fields(struct actsim_lab *lab,
+				     const char *const *fields,
+				     json_t **records)
+{
+	size_t n;
+
+	*records = NULL;
+	for (n = 0; fields != NULL && fields[n] != NULL; n++) {
+		const char *f = fields[n];
+
+		if (n == ACTSIM_LAB_FIELDS_MAX || *f == '\0' ||
+		    strspn(f, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+			    strlen(f))
+			return lab_fail(lab, ACTSIM_E_INVALID_ARG,
+					"bad list of record fields");
+	}
+	if (n == 0)
+		return lab_fail(lab, ACTSIM_E_INVALID_ARG,
+				"bad list of record fields");
+	return lab->be->machine_fields(lab, fields, n, records);
+}
+
+char *lab_fields_sql(const char *const *fields, size_t n, const char *head,
+		     const char *before, const char *after, const char *tail)
+{
+	size_t cap = strlen(head) + strlen(tail) + 1, len = 0;
+	char *sql;
+
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(before) + strlen(fields[i]) + strlen(after) + 2;
+	sql = malloc(cap);
+	if (sql == NULL)
+		return NULL;
+	len += (size_t)snprintf(sql, cap, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, cap - len, "%s%s%s%s",
+					i > 0 ? ", " : "", before, fields[i],
+					after);
+	snprintf(sql + len, cap - len, "%s", tail);
+	return sql;
+}
+
+/* One extracted member. Most are short strings, small integers, booleans
+ * or null: those are made directly, anything else goes through the
+ * parser. */
+static json_t *field_value(const char *text)
+{
+	size_t len = strlen(text);
+	char *end;
+	long long i;
+
+	if (strcmp(text, "null") == 0)
+		return json_null();
+	if (strcmp(text, "true") == 0)
+		return json_true();
+	if (strcmp(text, "false") == 0)
+		return json_false();
+	if (len >= 2 && text[0] == '"' && text[len - 1] == '"' &&
+	    strpbrk(text + 1, "\\\"") == text + len - 1)
+		return json_stringn(text + 1, len - 2);
+	if (len > 0 && len < 16 && strspn(text, "-0123456789") == len) {
+		i = strtoll(text, &end, 10);
+		if (*end == '\0')
+			return json_integer(i);
+	}
+	return json_loads(text, JSON_DECODE_ANY, NULL);
+}
+
+actsim_err lab_fields_row(struct actsim_lab *lab, json_t *records,
+			  const char *const *fields, size_t n,
+			  const char *const *values)
+{
+	json_t *row = json_object();
+
+	if (row == NULL || json_array_append_new(records, row) != 0)
+		return lab_fail(lab, ACTSIM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		json_t *v;
+
+		if (values[i] == NULL)
+			continue;
+		v = field_value(values[i]);
+		if (v == NULL)
+			return lab_fail(lab, ACTSIM_E_DB,
+					"damaged machine record");
+		if (json_object_set_new_nocheck(row, fields[i], v) != 0)
+			return lab_fail(lab, ACTSIM_E_NOMEM, "out of memory");
+	}
+	return ACTSIM_OK;
 }
 
 actsim_err actsim_lab_activation_add(struct actsim_lab *lab,

@@ -64,6 +64,10 @@ struct lab_backend {
 	actsim_err (*machine_delete)(struct actsim_lab *lab,
 				     const char *name);
 	actsim_err (*machine_all)(struct actsim_lab *lab, json_t **records);
+	/* fields: checked by actsim_lab_machine_fields; n of them. */
+	actsim_err (*machine_fields)(struct actsim_lab *lab,
+				     const char *const *fields, size_t n,
+				     json_t **records);
 	actsim_err (*activation_add)(struct actsim_lab *lab,
 				     struct actsim_activation_row *row);
 	/* Must hold the key against concurrent deciders until the
@@ -158,6 +162,18 @@ struct actsim_lab {
 /* Sets the handle's message and returns e. */
 actsim_err lab_fail(struct actsim_lab *lab, actsim_err e, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+
+/* "head before F1 after, before F2 after, ... tail" for the n fields (a new
+ * string; NULL when out of memory). */
+char *lab_fields_sql(const char *const *fields, size_t n, const char *head,
+		     const char *before, const char *after, const char *tail);
+/* Appends to `records` an object of the n fields whose values (JSON
+ * texts as the database extracted them, NULL where the record has no such
+ * member) are given; ACTSIM_E_DB when one is not JSON
+ * (store/backend.c). */
+actsim_err lab_fields_row(struct actsim_lab *lab, json_t *records,
+			  const char *const *fields, size_t n,
+			  const char *const *values);
 
 /* Writes DIR/database.json for the handle's db_url and db_schema,
  * atomically (store/lab.c). */

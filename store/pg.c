@@ -225,12 +225,13 @@ static actsim_err pg_exec(struct actsim_lab *lab, const char *sql,
 	return ACTSIM_OK;
 }
 
-/* Runs `sql` (a string literal: its address names the prepared
- * statement) with text parameters. On success *out holds the result (the
- * caller clears it) unless out is NULL. */
-static actsim_err pg_q(struct actsim_lab *lab, const char *sql, int n,
-		       const char *const *params, PGresult **out,
-		       const char *what)
+/* Runs `sql` with text parameters, as a statement prepared once per
+ * connection when `cached` (sql is then a string literal: its address
+ * names the statement). On success *out holds the result (the caller
+ * clears it) unless out is NULL. */
+static actsim_err pg_run(struct actsim_lab *lab, const char *sql, int n,
+			 const char *const *params, PGresult **out,
+			 const char *what, bool cached)
 {
 	struct pg_state *s = st_of(lab);
 	char name[16];
@@ -244,10 +245,10 @@ static actsim_err pg_q(struct actsim_lab *lab, const char *sql, int n,
 	    PQtransactionStatus(s->conn) != PQTRANS_INTRANS &&
 	    pg_ensure(lab) != ACTSIM_OK)
 		return ACTSIM_E_DB_UNAVAILABLE;
-	for (i = 0; i < s->nstmts && s->stmts[i] != sql; i++)
+	for (i = 0; cached && i < s->nstmts && s->stmts[i] != sql; i++)
 		;
-	if (i == s->nstmts) {
-		if (i == PG_STMT_CACHE) {
+	if (!cached || i == s->nstmts) {
+		if (!cached || i == PG_STMT_CACHE) {
 			res = PQexecParams(s->conn, sql, n, NULL, params, NULL,
 					   NULL, 0);
 			goto done;
@@ -270,6 +271,14 @@ done:
 	else
 		PQclear(res);
 	return ACTSIM_OK;
+}
+
+/* pg_run for a string literal. */
+static actsim_err pg_q(struct actsim_lab *lab, const char *sql, int n,
+		       const char *const *params, PGresult **out,
+		       const char *what)
+{
+	return pg_run(lab, sql, n, params, out, what, true);
 }
 
 static long long rows_changed(PGresult *res)
@@ -762,6 +771,37 @@ static actsim_err pg_machine_all(struct actsim_lab *lab, json_t **records)
 	return e;
 }
 
+static actsim_err pg_machine_fields(struct actsim_lab *lab,
+				    const char *const *fields, size_t n,
+				    json_t **records)
+{
+	const char *values[ACTSIM_LAB_FIELDS_MAX];
+	char *sql = lab_fields_sql(fields, n, "SELECT ", "(j -> '", "')::text",
+				   " FROM (SELECT name, record::jsonb AS j"
+				   " FROM machines) m ORDER BY name");
+	PGresult *res;
+	actsim_err e;
+
+	*records = json_array();
+	if (sql == NULL || *records == NULL) {
+		free(sql);
+		return lab_fail(lab, ACTSIM_E_NOMEM, "out of memory");
+	}
+	e = pg_run(lab, sql, 0, NULL, &res, "cannot list machines", false);
+	free(sql);
+	if (e != ACTSIM_OK)
+		return e;
+	for (int r = 0; e == ACTSIM_OK && r < PQntuples(res); r++) {
+		for (size_t i = 0; i < n; i++)
+			values[i] = PQgetisnull(res, r, (int)i) ?
+					    NULL :
+					    PQgetvalue(res, r, (int)i);
+		e = lab_fields_row(lab, *records, fields, n, values);
+	}
+	PQclear(res);
+	return e;
+}
+
 static actsim_err pg_activation_add(struct actsim_lab *lab,
 				    struct actsim_activation_row *r)
 {
@@ -1236,6 +1276,7 @@ const struct lab_backend lab_backend_pg = {
 	.machine_get = pg_machine_get,
 	.machine_delete = pg_machine_delete,
 	.machine_all = pg_machine_all,
+	.machine_fields = pg_machine_fields,
 	.activation_add = pg_activation_add,
 	.activation_history = pg_activation_history,
 	.block = pg_block,

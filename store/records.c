@@ -177,6 +177,40 @@ static actsim_err sqlite_machine_all(struct actsim_lab *lab, json_t **records)
 	return e;
 }
 
+static actsim_err sqlite_machine_fields(struct actsim_lab *lab,
+					const char *const *fields, size_t n,
+					json_t **records)
+{
+	const char *values[ACTSIM_LAB_FIELDS_MAX];
+	char *sql = lab_fields_sql(fields, n, "SELECT ", "record -> '$.", "'",
+				   " FROM machines ORDER BY name");
+	sqlite3_stmt *st = NULL;
+	actsim_err e = ACTSIM_OK;
+	int rc;
+
+	*records = json_array();
+	if (sql == NULL || *records == NULL) {
+		free(sql);
+		return lab_fail(lab, ACTSIM_E_NOMEM, "out of memory");
+	}
+	/* made for this list of fields, so not kept in the statement cache */
+	if (sqlite3_prepare_v2(lab->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(sql);
+		return db_fail(lab, "cannot list machines");
+	}
+	free(sql);
+	while (e == ACTSIM_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (size_t i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(
+				st, (int)i);
+		e = lab_fields_row(lab, *records, fields, n, values);
+	}
+	if (e == ACTSIM_OK && rc != SQLITE_DONE)
+		e = db_fail(lab, "cannot list machines");
+	sqlite3_finalize(st);
+	return e;
+}
+
 static actsim_err sqlite_activation_add(struct actsim_lab *lab,
 				     struct actsim_activation_row *r)
 {
@@ -756,6 +790,7 @@ const struct lab_backend lab_backend_sqlite = {
 	.machine_get = sqlite_machine_get,
 	.machine_delete = sqlite_machine_delete,
 	.machine_all = sqlite_machine_all,
+	.machine_fields = sqlite_machine_fields,
 	.activation_add = sqlite_activation_add,
 	.activation_history = sqlite_activation_history,
 	.block = sqlite_block,

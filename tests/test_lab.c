@@ -320,6 +320,78 @@ static void test_record_keys(void **state)
 	actsim_lab_close(lab);
 }
 
+static json_t *fields_of(struct actsim_lab *lab, const char *const *fields,
+			 actsim_err want)
+{
+	json_t *rows = NULL;
+
+	assert_int_equal(actsim_lab_machine_fields(lab, fields, &rows), want);
+	return rows;
+}
+
+static void test_machine_fields(void **state)
+{
+	static const char *const fields[] = { "s", "i", "neg", "big", "t",
+					      "f", "n", "o", "r", "nope",
+					      NULL };
+	static const char *const bad_char[] = { "s", "a'b", NULL };
+	static const char *const bad_path[] = { "$.s", NULL };
+	static const char *const upper[] = { "S", NULL };
+	static const char *const none[] = { NULL };
+	static const char *const empty[] = { "", NULL };
+	const char *many[ACTSIM_LAB_FIELDS_MAX + 2];
+	char dir[128];
+	struct actsim_lab *lab;
+	json_t *b = json_pack(
+		"{s:s,s:i,s:i,s:I,s:b,s:b,s:n,s:{s:[i,s]},s:f,s:s}", "s",
+		"quote \" slash \\ \u00e9 tab\t", "i", 42, "neg", -7, "big",
+		(json_int_t)1234567890123456789LL, "t", 1, "f", 0, "n", "o",
+		"a", 1, "x", "r", 1.5, "other", "not asked for");
+	json_t *a = json_pack("{s:s}", "s", "plain");
+	json_t *rows, *want;
+
+	(void)state;
+	lab_path(dir, sizeof dir, "fields");
+	create_ok(dir, 3, false);
+	assert_int_equal(actsim_lab_open(&lab, dir, true), ACTSIM_OK);
+	assert_int_equal(actsim_lab_begin(lab, true), ACTSIM_OK);
+	assert_int_equal(actsim_lab_machine_put(lab, "b", b, true), ACTSIM_OK);
+	assert_int_equal(actsim_lab_machine_put(lab, "a", a, true), ACTSIM_OK);
+	assert_int_equal(actsim_lab_commit(lab), ACTSIM_OK);
+
+	/* ordered by name; members as stored, absent ones left out */
+	rows = fields_of(lab, fields, ACTSIM_OK);
+	json_object_del(b, "other");
+	want = json_pack("[O,O]", a, b);
+	if (!json_equal(rows, want)) {
+		char *got = json_dumps(rows, JSON_SORT_KEYS);
+
+		fail_msg("got %s", got);
+	}
+	json_decref(rows);
+	json_decref(want);
+
+	/* a bad list is refused before the database sees it */
+	assert_null(fields_of(lab, NULL, ACTSIM_E_INVALID_ARG));
+	assert_null(fields_of(lab, none, ACTSIM_E_INVALID_ARG));
+	assert_null(fields_of(lab, empty, ACTSIM_E_INVALID_ARG));
+	assert_null(fields_of(lab, bad_char, ACTSIM_E_INVALID_ARG));
+	assert_null(fields_of(lab, bad_path, ACTSIM_E_INVALID_ARG));
+	assert_null(fields_of(lab, upper, ACTSIM_E_INVALID_ARG));
+	for (size_t i = 0; i <= ACTSIM_LAB_FIELDS_MAX; i++)
+		many[i] = "s";
+	many[ACTSIM_LAB_FIELDS_MAX + 1] = NULL;
+	assert_null(fields_of(lab, many, ACTSIM_E_INVALID_ARG));
+	many[ACTSIM_LAB_FIELDS_MAX] = NULL;
+	rows = fields_of(lab, many, ACTSIM_OK);
+	assert_int_equal(json_array_size(rows), 2);
+	json_decref(rows);
+
+	json_decref(a);
+	json_decref(b);
+	actsim_lab_close(lab);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_newer_and_damaged),
 		cmocka_unit_test(test_migrates_forward),
 		cmocka_unit_test(test_record_keys),
+		cmocka_unit_test(test_machine_fields),
 	};
 
 	return cmocka_run_group_tests_name("lab", tests, setup, teardown);

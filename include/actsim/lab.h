@@ -195,6 +195,17 @@ actsim_err actsim_lab_machine_delete(struct actsim_lab *lab, const char *name)
 /* Every record, ordered by name (a new array). */
 actsim_err actsim_lab_machine_all(struct actsim_lab *lab, json_t **records)
 	__attribute__((warn_unused_result));
+/* Every record cut down to the members named in `fields` (a NULL-terminated
+ * list of at most ACTSIM_LAB_FIELDS_MAX names of lowercase letters, digits
+ * and '_'), ordered by name: a new array of objects, each holding those of
+ * the members its record has. The database extracts them, so a listing
+ * that needs a few members of large records reads only those.
+ * ACTSIM_E_INVALID_ARG for a bad field list. */
+#define ACTSIM_LAB_FIELDS_MAX 32
+actsim_err actsim_lab_machine_fields(struct actsim_lab *lab,
+				     const char *const *fields,
+				     json_t **records)
+	__attribute__((warn_unused_result));
 
 /* ---- the clearinghouse's decisions ---- */
 

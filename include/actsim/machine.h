@@ -123,6 +123,17 @@ actsim_err actsim_machine_load(struct actsim_lab *lab, const char *name,
 actsim_err actsim_machine_from_json(json_t *rec, struct actsim_machine *out)
 	__attribute__((warn_unused_result));
 
+/* The members of a stored record that actsim_machine_summary_from_json
+ * reads (NULL-terminated; for actsim_lab_machine_fields). */
+const char *const *actsim_machine_summary_fields(void);
+/* Reads a record, whole or cut down to actsim_machine_summary_fields,
+ * into the parts of *out a license needs: name, sku, channel, platform,
+ * r2, installed_at, hardware_hash, activated(_at), baseline_hash and the
+ * tolerance fields; the rest is zero. ACTSIM_E_DB when it is damaged. */
+actsim_err actsim_machine_summary_from_json(json_t *rec,
+					    struct actsim_machine *out)
+	__attribute__((warn_unused_result));
+
 actsim_err actsim_machine_save(struct actsim_lab *lab,
 			       const struct actsim_machine *m)
 	__attribute__((warn_unused_result));

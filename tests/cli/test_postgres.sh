@@ -133,6 +133,8 @@ $M machine activate m1 --local >/dev/null
 $M clock advance 3d >/dev/null
 $M --json lab show >"$T/before.json"
 $M --json machine show m1 >"$T/m1.before"
+$M --json machine list >"$T/list.before"
+$M machine list >"$T/list.text.before"
 expect "lab migrate --to postgresql" 0 $M --json lab migrate --to "$PGURL"
 json_is "counts copied and checked" 'd["backend"] == "postgresql" and d["rows"]["keys"] == 6 and d["rows"]["machines"] == 2 and d["rows"]["activations"] == 1'
 check "the lab now points to PostgreSQL" '[ -f "$T/mig/database.json" ]' "$(ls "$T/mig")"
@@ -140,6 +142,10 @@ expect "the migrated lab opens" 0 $M --json lab show
 json_is "on PostgreSQL, same keys" 'd["backend"] == "postgresql" and d["counts"]["keys"] == 6'
 expect "machines and the clock came along" 0 $M --json machine show m1
 check "machine show is the same" 'cmp -s "$T/m1.before" "$T/out"' "$(diff "$T/m1.before" "$T/out" | head -5)"
+expect "the fleet view reads PostgreSQL's records" 0 $M --json machine list
+check "machine list is the same" 'cmp -s "$T/list.before" "$T/out"' "$(diff "$T/list.before" "$T/out" | head -5)"
+expect "in text too" 0 $M machine list
+check "the same table" 'cmp -s "$T/list.text.before" "$T/out"' "$(diff "$T/list.text.before" "$T/out" | head -5)"
 expect "the activation limit counts the copied grant" 0 $M --json machine activate m2 --local
 expect "a third machine is refused" 1 sh -c "$M machine create m3 --key $K --hw $HW/small-office.json >/dev/null && $M machine activate m3 --local"
 expect "migrating again to PostgreSQL is refused" 2 $M lab migrate --to "$PGURL"
