@@ -133,22 +133,32 @@ static actsim_err sqlite_machine_get(struct actsim_lab *lab, const char *name,
 	return e;
 }
 
-static actsim_err sqlite_machine_delete(struct actsim_lab *lab, const char *name)
+/* Runs a DELETE of one row named by its only parameter; ACTSIM_E_NOT_FOUND
+ * with `absent` (a format taking arg) when there was none. */
+static actsim_err sqlite_delete_one(struct actsim_lab *lab, const char *sql,
+				    const char *arg, const char *what,
+				    const char *absent)
 {
 	sqlite3_stmt *st;
 	actsim_err e;
 
-	e = db_prepare(lab, "DELETE FROM machines WHERE name = ?", &st);
+	e = db_prepare(lab, sql, &st);
 	if (e != ACTSIM_OK)
 		return e;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		e = db_fail(lab, "cannot delete a machine");
+		e = db_fail(lab, what);
 	else if (sqlite3_changes(lab->db) == 0)
-		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "no machine named '%s'",
-			     name);
+		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, absent, arg);
 	db_release(st);
 	return e;
+}
+
+static actsim_err sqlite_machine_delete(struct actsim_lab *lab, const char *name)
+{
+	return sqlite_delete_one(lab, "DELETE FROM machines WHERE name = ?",
+				 name, "cannot delete a machine",
+				 "no machine named '%s'");
 }
 
 static actsim_err sqlite_machine_all(struct actsim_lab *lab, json_t **records)
@@ -347,20 +357,9 @@ static actsim_err sqlite_block(struct actsim_lab *lab, const char *key,
 
 static actsim_err sqlite_unblock(struct actsim_lab *lab, const char *key)
 {
-	sqlite3_stmt *st;
-	actsim_err e;
-
-	e = db_prepare(lab, "DELETE FROM blocks WHERE key = ?", &st);
-	if (e != ACTSIM_OK)
-		return e;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		e = db_fail(lab, "cannot unblock a key");
-	else if (sqlite3_changes(lab->db) == 0)
-		e = lab_fail(lab, ACTSIM_E_NOT_FOUND, "key '%s' is not blocked",
-			     key);
-	db_release(st);
-	return e;
+	return sqlite_delete_one(lab, "DELETE FROM blocks WHERE key = ?", key,
+				 "cannot unblock a key",
+				 "key '%s' is not blocked");
 }
 
 static json_t *column_text(sqlite3_stmt *st, int i)
