@@ -211,12 +211,17 @@ static void activations_text(const json_t *doc, FILE *out)
 		fputs("No activations.\n", out);
 		return;
 	}
-	fprintf(out, "%-20s %-29s %-23s %-9s\n", "AT", "PRODUCT KEY",
+	/* lab time to the minute, so that a row fits 80 columns (--json has
+	 * it whole) */
+	fprintf(out, "%-16s %-29s %-23s %s\n", "AT", "PRODUCT KEY",
 		"PRODUCT ID", "KIND");
-	json_array_foreach(list, i, a)
-		fprintf(out, "%-20.20s %-29.29s %-23.23s %-9.9s\n",
-			str_of(a, "at"), str_of(a, "product_key"),
+	json_array_foreach(list, i, a) {
+		const char *at = str_of(a, "at");
+
+		fprintf(out, "%-10.10s %-5.5s %-29.29s %-23.23s %.8s\n", at,
+			strlen(at) > 11 ? at + 11 : "", str_of(a, "product_key"),
 			str_of(a, "product_id"), str_of(a, "kind"));
+	}
 }
 
 static void clock_text(const json_t *doc, FILE *out)

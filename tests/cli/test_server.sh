@@ -225,6 +225,7 @@ expect "admin unblock --json" 1 $A --json admin unblock "$K"
 json_is "the server's error" 'd["error"]["code"] == "NOT_BLOCKED"'
 expect "admin activations as text" 0 $A admin activations --key "$K"
 check "a table of the key's activations" 'head -1 "$T/out" | grep -q "^AT .*PRODUCT KEY" && grep -q "$K" "$T/out" && ! grep -q "{" "$T/out"' "$(out)"
+check "within 80 columns, the lab time to the minute" '[ -z "$(awk "length > 80" "$T/out")" ] && grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +$K" "$T/out"' "$(out)"
 expect "admin clock as text" 0 $A admin clock
 stdout_has "the lab time" "Lab time: "
 
