@@ -23,6 +23,7 @@ static const struct {
 	{ "partial_product_key", "Partial Product Key" },
 	{ "license_status", "License Status" },
 	{ "time_remaining", "Time remaining" },
+	{ "timebased_expiration", "Timebased activation expiration" },
 	{ "activation_kind", "Activation kind" },
 	{ "activation_date", "Activation date" },
 	{ "hardware_votes", "Hardware votes matching" },
@@ -94,6 +95,24 @@ static bool in_grace(const struct actsim_license_state *st)
 	       st->status == ACTSIM_LICENSE_REACTIVATION_GRACE;
 }
 
+/* Members of /dli, and those /dlv adds, that only some states fill: each
+ * verb gives the same members whatever the state, null where none
+ * applies. */
+static const char *const dli_optional[] = { "time_remaining",
+					    "timebased_expiration",
+					    "time_remaining_minutes",
+					    "time_remaining_days", NULL };
+static const char *const dlv_optional[] = { "activation_date",
+					    "hardware_votes",
+					    "hardware_votes_matching", NULL };
+
+static void fill_nulls(json_t *doc, const char *const *members)
+{
+	for (; doc != NULL && *members != NULL; members++)
+		if (json_object_get(doc, *members) == NULL)
+			json_object_set_new(doc, *members, json_null());
+}
+
 /* /dli: name, description, partial key, status, time remaining. */
 static json_t *dli(struct cli_session *s, const struct actsim_machine *m,
 		   const struct actsim_license_state *st)
@@ -114,19 +133,25 @@ static json_t *dli(struct cli_session *s, const struct actsim_machine *m,
 			desc, "partial_product_key",
 			m->key + ACTSIM_PKEY_TEXT_BYTES - 6, "license_status",
 			status_words(st->status), "status", st->status_name);
-	if (doc != NULL && in_grace(st)) {
+	if (doc != NULL && st->has_deadline && st->deadline > s->now &&
+	    (in_grace(st) || st->status == ACTSIM_LICENSE_ACTIVATED)) {
 		int64_t minutes = (st->deadline - s->now + 59) / 60;
 
 		snprintf(remaining, sizeof remaining,
 			 "%lld minute(s) (%lld day(s))", (long long)minutes,
 			 (long long)st->days_left);
-		json_object_set_new(doc, "time_remaining",
+		/* an activated evaluation runs until its end: slmgr calls
+		 * that a timebased activation */
+		json_object_set_new(doc,
+				    in_grace(st) ? "time_remaining" :
+						   "timebased_expiration",
 				    json_string(remaining));
 		json_object_set_new(doc, "time_remaining_minutes",
 				    json_integer(minutes));
 		json_object_set_new(doc, "time_remaining_days",
 				    json_integer(st->days_left));
 	}
+	fill_nulls(doc, dli_optional);
 	return doc;
 }
 
@@ -180,6 +205,7 @@ static int dlv(struct cli_session *s, const struct actsim_machine *m,
 						"none (volume license)" :
 						"not activated"));
 	}
+	fill_nulls(res->doc, dlv_optional);
 	return 0;
 }
 
@@ -194,8 +220,12 @@ static json_t *xpr(struct cli_session *s, const struct actsim_machine *m,
 		actsim_time_format(when, st->deadline);
 	switch (st->status) {
 	case ACTSIM_LICENSE_ACTIVATED:
-		snprintf(msg, sizeof msg,
-			 "The machine is permanently activated.");
+		if (st->has_deadline)
+			snprintf(msg, sizeof msg,
+				 "Timebased activation will expire %s", when);
+		else
+			snprintf(msg, sizeof msg,
+				 "The machine is permanently activated.");
 		break;
 	case ACTSIM_LICENSE_EXEMPT:
 		snprintf(msg, sizeof msg, "Volume activation is not required.");
@@ -218,7 +248,8 @@ static json_t *xpr(struct cli_session *s, const struct actsim_machine *m,
 	}
 	return json_pack("{s:s,s:s,s:b,s:o}", "name", name, "expiration", msg,
 			 "permanently_activated",
-			 st->status == ACTSIM_LICENSE_ACTIVATED ||
+			 (st->status == ACTSIM_LICENSE_ACTIVATED &&
+			  !st->has_deadline) ||
 				 st->status == ACTSIM_LICENSE_EXEMPT,
 			 "ends",
 			 st->has_deadline ? json_string(when) : json_null());
@@ -262,12 +293,15 @@ static void activated_text(const json_t *doc, FILE *out)
 	fprintf(out, "Product activated successfully.\n");
 }
 
+static const char no_rearm[] =
+	"Windows Server 2003 has no rearm: its grace period runs once from "
+	"installation and no command resets it";
+
 /* slmgr verbs Windows Server 2003 did not have: one line why. */
 static const struct {
 	const char *verb, *why;
 } absent[] = {
-	{ "/rearm", "Windows Server 2003 has no rearm: its grace period "
-		    "runs once from installation and no command resets it" },
+	{ "/rearm", no_rearm },
 	{ "/skms", "Windows Server 2003 has no Key Management Service: "
 		   "volume license keys need no activation" },
 	{ "/ckms", "Windows Server 2003 has no Key Management Service: "
@@ -284,6 +318,11 @@ static const struct {
 	{ "/cpri", "Windows Server 2003 has no Key Management Service" },
 	{ "/sprt", "Windows Server 2003 has no Key Management Service" },
 	{ "/act-type", "Windows Server 2003 has no volume activation types" },
+	{ "/rearm-app", no_rearm },
+	{ "/rearm-sku", no_rearm },
+	{ "/fta", "Windows Server 2003 has no token-based activation" },
+	{ "/ltc", "Windows Server 2003 has no token-based activation" },
+	{ "/ril", "Windows Server 2003 has no issuance licenses" },
 	{ "/upk", "Windows Server 2003 cannot run without a product key: "
 		  "install another with /ipk" },
 	{ "/cpky", "Windows Server 2003 keeps no product key in the "
@@ -307,6 +346,22 @@ static const struct {
 	  "Windows Server 2003 has no Active Directory-based activation" },
 };
 
+/* slmgr.vbs takes verbs in any case, after '/' or '-': "/dli" for "-DLI".
+ * Anything else is returned as it was written. */
+static const char *verb_of(const char *arg, char *buf, size_t cap)
+{
+	size_t n = strlen(arg);
+
+	if ((arg[0] != '/' && arg[0] != '-') || n < 2 || n >= cap)
+		return arg;
+	buf[0] = '/';
+	for (size_t i = 1; i <= n; i++)
+		buf[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
+					arg[i] - 'A' + 'a' :
+					arg[i]);
+	return buf;
+}
+
 static const char *const verbs[] = { "/dli", "/dlv", "/xpr", "/ipk",
 				     "/dti", "/atp", "/ato" };
 
@@ -317,7 +372,7 @@ int cmd_slmgr(struct cli_ctx *ctx, int argc, char **argv,
 	struct actsim_license_state st;
 	struct cli_session s;
 	struct actsim_machine m;
-	char iid[ACTSIM_IID_TEXT_BYTES];
+	char iid[ACTSIM_IID_TEXT_BYTES], verb_buf[32];
 	bool write;
 	int rc;
 
@@ -326,7 +381,7 @@ int cmd_slmgr(struct cli_ctx *ctx, int argc, char **argv,
 					       "(/dli, /dlv, /xpr, /ipk KEY, "
 					       "/dti, /atp CID, /ato)");
 	name = argv[1];
-	verb = argv[2];
+	verb = verb_of(argv[2], verb_buf, sizeof verb_buf);
 	for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
 		if (strcmp(verb, absent[i].verb) == 0)
 			return cli_usage(res, "slmgr", "slmgr %s: %s", verb,
@@ -338,6 +393,10 @@ int cmd_slmgr(struct cli_ctx *ctx, int argc, char **argv,
 					 verb[1] == 'i' ? "a product key" :
 							  "a confirmation ID");
 		arg = argv[3];
+	} else if (argc == 4 && strcmp(argv[3], "all") == 0 &&
+		   (strcmp(verb, "/dli") == 0 || strcmp(verb, "/dlv") == 0 ||
+		    strcmp(verb, "/xpr") == 0)) {
+		/* slmgr's "all": a machine here has one license */
 	} else if (argc != 3) {
 		return cli_usage(res, "slmgr", "slmgr %s: unexpected argument "
 					       "'%s'", verb, argv[3]);

@@ -48,6 +48,17 @@ static actsim_err install_digits(const char *name, int64_t now, unsigned *out)
 	return e;
 }
 
+/* System-locked pre-installation: an OEM key on hardware whose BIOS
+ * carries the catalog's marker comes activated. */
+static bool slp_preactivated(const struct actsim_channel_rules *ch,
+			     const struct actsim_activation_rules *rules,
+			     const struct actsim_machine *m)
+{
+	return ch != NULL && ch->policy == ACTSIM_POLICY_BIND_FIRST &&
+	       m->hardware.has_bios &&
+	       strstr(m->hardware.bios, rules->oem_bios_marker) != NULL;
+}
+
 actsim_err actsim_machine_create(struct actsim_lab *lab,
 				 const struct actsim_catalog *cat,
 				 const struct actsim_machine_spec *spec,
@@ -135,11 +146,7 @@ actsim_err actsim_machine_create(struct actsim_lab *lab,
 			return fail(err, cap, ACTSIM_E_INVALID_ARG,
 				    "too many applications at '%s'", *a);
 	}
-	/* System-locked pre-installation: the OEM's BIOS carries a marker and
-	 * the machine comes activated. */
-	if (ch != NULL && ch->policy == ACTSIM_POLICY_BIND_FIRST &&
-	    spec->hardware->has_bios &&
-	    strstr(spec->hardware->bios, rules->oem_bios_marker) != NULL)
+	if (slp_preactivated(ch, rules, &m))
 		actsim_machine_activated(&m, "", "oem_bios", now);
 
 	rec = actsim_machine_to_json(&m);
@@ -164,14 +171,23 @@ actsim_err actsim_machine_change_key(struct actsim_lab *lab,
 	uint32_t sequence;
 	actsim_err e;
 
+	char text[ACTSIM_PKEY_TEXT_BYTES];
+	int64_t now;
+
 	e = actsim_key_check(actsim_lab_realm(lab), cat, key, &media, check,
 			     NULL);
 	if (e != ACTSIM_OK || check->code != ACTSIM_CHECK_OK)
 		return e;
 	e = actsim_key_identity(&check->fields, &key_id, &sequence);
+	if (e == ACTSIM_OK)
+		e = actsim_lab_clock_get(lab, &now);
 	if (e != ACTSIM_OK)
 		return e;
-	actsim_pkey_format(m->key, &check->fields);
+	actsim_pkey_format(text, &check->fields);
+	/* the key already installed: nothing changes */
+	if (strcmp(text, m->key) == 0)
+		return ACTSIM_OK;
+	memcpy(m->key, text, sizeof m->key);
 	m->channel_id = check->fields.channel_id;
 	m->key_id = key_id;
 	m->sequence = sequence;
@@ -186,6 +202,9 @@ actsim_err actsim_machine_change_key(struct actsim_lab *lab,
 	m->confirmation_id[0] = '\0';
 	m->out_of_tolerance = false;
 	m->out_of_tolerance_at = 0;
+	if (slp_preactivated(actsim_catalog_channel(cat, m->channel),
+			     actsim_catalog_activation(cat), m))
+		actsim_machine_activated(m, "", "oem_bios", now);
 	return ACTSIM_OK;
 }
 

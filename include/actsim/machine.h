@@ -164,7 +164,9 @@ struct actsim_check_result;
  * checks it; the verdict goes to *check. When the key is accepted the
  * machine takes it with a new product ID (same install digits) and must
  * activate again; installed_at does not move, so the grace period keeps
- * counting from installation. When refused, *m is unchanged and
+ * counting from installation; an OEM key on hardware whose BIOS carries
+ * the catalog's marker comes activated, as at installation. The key
+ * already installed changes nothing. When refused, *m is unchanged and
  * ACTSIM_OK is returned with check->code saying why. Errors:
  * ACTSIM_E_MALFORMED_KEY (text that is not a key). Does not save. */
 actsim_err actsim_machine_change_key(struct actsim_lab *lab,

@@ -232,7 +232,7 @@ Time remaining: 35610 minute(s) (25 day(s))
 T
 same "/dli in full" "$T/want"
 expect "slmgr /dli --json" 0 $S --json slmgr w1 /dli
-json_is "/dli members" "d == {'name': 'Windows Server 2003, Web Edition', 'description': 'Windows Server 2003 operating system, RETAIL channel', 'partial_product_key': '${KW##*-}', 'license_status': 'Initial grace period', 'status': 'grace', 'time_remaining': '35610 minute(s) (25 day(s))', 'time_remaining_minutes': 35610, 'time_remaining_days': 25}"
+json_is "/dli members" "d == {'name': 'Windows Server 2003, Web Edition', 'description': 'Windows Server 2003 operating system, RETAIL channel', 'partial_product_key': '${KW##*-}', 'license_status': 'Initial grace period', 'status': 'grace', 'time_remaining': '35610 minute(s) (25 day(s))', 'timebased_expiration': None, 'time_remaining_minutes': 35610, 'time_remaining_days': 25}"
 expect "slmgr /dlv activated" 0 $S slmgr d1 /dlv
 cat >"$T/want" <<T
 Software licensing service version: actsim 0.1.0
@@ -299,7 +299,8 @@ expect "machine after /ipk" 0 $S --json machine show w1
 json_is "new key, new product ID, grace still counted from installation" "d['partial_key'] == '${KW2##*-}' and d['product_id'] != '$PW' and d['product_id'].split('-')[3] == '$PW'.split('-')[3] and d['license_status'] == 'grace_expired' and d['installed_at'] == '2026-01-01T00:00:00Z'"
 $S clock set --backwards 2026-01-02 >/dev/null
 $S machine activate d1 --local >/dev/null
-expect "/ipk on an activated machine" 0 $S slmgr d1 /ipk "$($S key gen --sku datacenter --channel retail --platform x64 --seed 13)"
+KD2=$($S key gen --sku datacenter --channel retail --platform x64 --seed 13)
+expect "/ipk on an activated machine" 0 $S slmgr d1 /ipk "$KD2"
 expect "activation undone" 0 $S --json machine show d1
 json_is "must activate again" 'd["license_status"] == "grace" and d["activated_at"] is None'
 expect "slmgr /atp CID" 0 $S slmgr d1 /atp "$($S --json cid issue "$($S --json machine iid d1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')" | python3 -c 'import json,sys; print(json.load(sys.stdin)["confirmation_id"])')"
@@ -324,6 +325,54 @@ stderr_has "suggests /dli" "unknown slmgr verb '/dlx'; did you mean '/dli'?"
 expect "an unknown machine" 2 $S --json slmgr nosuch /dli
 json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
 expect "no verb" 2 $S slmgr w1
+for v in /rearm-app /rearm-sku /fta /ltc /ril; do
+	expect "$v" 2 $S slmgr w1 $v
+	stderr_has "$v explained" "slmgr $v: Windows Server 2003 has no"
+done
+
+# verbs as slmgr.vbs takes them: any case, '/' or '-', "all"
+$S slmgr d1 /dli >"$T/dli"
+for v in /DLI -dli -Dli; do
+	expect "slmgr $v" 0 $S slmgr d1 $v
+	check "$v is /dli" 'cmp -s "$T/out" "$T/dli"' "$(out)"
+done
+expect "slmgr /dli all" 0 $S slmgr d1 /dli all
+check "all: the one license" 'cmp -s "$T/out" "$T/dli"' "$(out)"
+expect "another argument is refused" 2 $S slmgr d1 /dli some
+
+# the same members whatever the state
+expect "/dli licensed --json" 0 $S --json slmgr d1 /dli
+json_is "no time left, as null" 'd["license_status"] == "Licensed" and d["time_remaining"] is None and d["timebased_expiration"] is None and d["time_remaining_days"] is None'
+expect "/dlv not activated --json" 0 $S --json slmgr w1 /dlv
+json_is "no activation, as null" 'd["activation_kind"] == "not activated" and d["activation_date"] is None and d["hardware_votes"] is None and d["hardware_votes_matching"] is None'
+
+# /ipk of the key already installed changes nothing
+before=$($S --json machine show d1)
+expect "/ipk the installed key" 0 $S slmgr d1 /ipk "$KD2"
+check "still activated, same product ID" '[ "$($S --json machine show d1)" = "$before" ]' "$($S --json machine show d1 | head -20)"
+
+# an OEM key on hardware with the OEM's BIOS marker comes activated, as
+# at installation
+KO1=$($S key gen --sku standard --channel oem --platform x86 --seed 21)
+KO2=$($S key gen --sku standard --channel oem --platform x86 --seed 22)
+$S machine create o1 --key "$KO1" --hw "$HW/oem-preinstalled.json" >/dev/null
+PO=$($S --json machine show o1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["product_id"])')
+expect "/ipk another OEM key on OEM hardware" 0 $S slmgr o1 /ipk "$KO2"
+expect "o1 after /ipk" 0 $S --json machine show o1
+json_is "pre-activated again, new product ID" "d['license_status'] == 'activated' and d['activation_kind'] == 'oem_bios' and d['product_id'] != '$PO'"
+
+# an activated evaluation runs out at the evaluation's end
+KE2=$($S key gen --sku enterprise --channel evaluation --platform x86 --seed 23)
+$S machine create ea1 --key "$KE2" --hw "$HW/pe2850.json" >/dev/null
+$S machine activate ea1 --local >/dev/null
+expect "slmgr /xpr activated evaluation" 0 $S slmgr ea1 /xpr
+printf 'Windows Server 2003, Enterprise Edition:\n    Timebased activation will expire 2026-07-01T00:00:00Z\n' >"$T/want"
+same "/xpr: the evaluation's end" "$T/want"
+expect "/xpr --json" 0 $S --json slmgr ea1 /xpr
+json_is "not permanent" 'd["permanently_activated"] is False and d["ends"] == "2026-07-01T00:00:00Z"'
+expect "slmgr /dli activated evaluation" 0 $S slmgr ea1 /dli
+stdout_has "Licensed" "License Status: Licensed"
+stdout_has "until the end" "Timebased activation expiration: 259200 minute(s) (180 day(s))"
 
 # --- catalog text: channels and telephone numbers ---
 expect "catalog" 0 $A catalog
