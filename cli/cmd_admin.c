@@ -163,8 +163,9 @@ static void faults_text(const json_t *doc, FILE *out)
 	fprintf(out, "%-24s %-6s %-9s %6s %7s %7s  %s\n", "ROUTE", "METHOD",
 		"KIND", "PROB", "SEEN", "FIRED", "DETAIL");
 	json_array_foreach(list, i, f) {
-		char detail[64] = "", d[32];
+		char detail[160] = "", d[32];
 		const json_t *v;
+		int len;
 
 		if ((v = json_object_get(f, "status")) != NULL)
 			snprintf(detail, sizeof detail, "status %lld %s",
@@ -185,14 +186,22 @@ static void faults_text(const json_t *doc, FILE *out)
 		else if ((v = json_object_get(f, "retry_after")) != NULL)
 			snprintf(detail, sizeof detail, "retry after %lld s",
 				 (long long)json_integer_value(v));
-		fprintf(out, "%-24.24s %-6.6s %-9.9s %6.2f %7lld %7lld  %s\n",
-			str_of(f, "route"), str_of(f, "method"),
-			str_of(f, "kind"),
-			json_number_value(json_object_get(f, "probability")),
-			(long long)json_integer_value(json_object_get(f, "seen")),
-			(long long)json_integer_value(
-				json_object_get(f, "fired")),
-			detail);
+		len = fprintf(out, "%-24.24s %-6.6s %-9.9s %6.2f %7lld %7lld",
+			      str_of(f, "route"), str_of(f, "method"),
+			      str_of(f, "kind"),
+			      json_number_value(
+				      json_object_get(f, "probability")),
+			      (long long)json_integer_value(
+				      json_object_get(f, "seen")),
+			      (long long)json_integer_value(
+				      json_object_get(f, "fired")));
+		/* a detail too long for the line goes on its own, indented */
+		if (detail[0] == '\0')
+			fputc('\n', out);
+		else if (len + 2 + (int)strlen(detail) <= 80)
+			fprintf(out, "  %s\n", detail);
+		else
+			fprintf(out, "\n%*s%s\n", 4, "", detail);
 	}
 }
 
@@ -230,12 +239,21 @@ static void clock_text(const json_t *doc, FILE *out)
 
 	if (json_object_get(doc, "now") != NULL)
 		fprintf(out, "Lab time: %s\n", str_of(doc, "now"));
-	if (json_is_object(run))
-		fprintf(out, "The clock runs: +%lld s every %lld ms.\n",
-			(long long)json_integer_value(
-				json_object_get(run, "step_seconds")),
-			(long long)json_integer_value(
-				json_object_get(run, "every_ms")));
+	if (json_is_object(run)) {
+		long long every = (long long)json_integer_value(
+			json_object_get(run, "every_ms"));
+		char step[64], interval[64];
+
+		cli_span_text(json_integer_value(
+				      json_object_get(run, "step_seconds")),
+			      step, sizeof step);
+		if (every % 1000 == 0)
+			cli_span_text(every / 1000, interval, sizeof interval);
+		else
+			snprintf(interval, sizeof interval, "%lldms", every);
+		fprintf(out, "The clock runs: +%s every %s.\n", step,
+			interval);
+	}
 	else if (run != NULL)
 		fputs("The clock is stopped.\n", out);
 }
@@ -249,8 +267,10 @@ static void requests_text(const json_t *doc, FILE *out)
 		fputs("No requests logged.\n", out);
 		return;
 	}
-	fprintf(out, "%-20s %-8s %-6s %-20s %3s %9s %s\n", "LAB TIME", "WALL",
-		"METHOD", "ROUTE", "ST", "LATENCY", "FAULT");
+	/* the route last and whole: a long one runs past column 80 rather
+	 * than being cut */
+	fprintf(out, "%-20s %-8s %-7s %3s %8s %-8s %s\n", "LAB TIME", "WALL",
+		"METHOD", "ST", "LATENCY", "FAULT", "ROUTE");
 	json_array_foreach(list, i, r) {
 		char lat[32];
 		const char *wall = str_of(r, "wall_at");
@@ -261,12 +281,11 @@ static void requests_text(const json_t *doc, FILE *out)
 
 		ms_text(json_number_value(json_object_get(r, "latency_ms")),
 			lat, sizeof lat);
-		fprintf(out, "%-20.20s %-8.8s %-6.6s %-20.20s %3lld %9s %s\n",
+		fprintf(out, "%-20.20s %-8.8s %-7.7s %3lld %8s %-8.8s %s\n",
 			str_of(r, "at"), wall, str_of(r, "method"),
-			str_of(r, "route"),
 			(long long)json_integer_value(
 				json_object_get(r, "status")),
-			lat, str_of(r, "fault"));
+			lat, str_of(r, "fault"), str_of(r, "route"));
 	}
 }
 

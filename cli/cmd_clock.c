@@ -22,23 +22,9 @@ static void clock_text(const json_t *doc, FILE *out)
  * every window is counted again from the stored times). */
 static json_t *backwards_note(int64_t from, int64_t to)
 {
-	static const struct { char unit; int64_t secs; } units[] = {
-		{ 'd', ACTSIM_DAY }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
-	};
-	char buf[512], was[ACTSIM_TIME_TEXT_BYTES], by[64] = "";
-	int64_t left = from - to;
-	size_t len = 0;
+	char buf[512], was[ACTSIM_TIME_TEXT_BYTES], by[64];
 
-	for (size_t i = 0; i < 4 && len < sizeof by - 24; i++) {
-		if (left >= units[i].secs) {
-			len += (size_t)snprintf(by + len, sizeof by - len,
-						"%lld%c",
-						(long long)(left /
-							    units[i].secs),
-						units[i].unit);
-			left %= units[i].secs;
-		}
-	}
+	cli_span_text(from - to, by, sizeof by);
 	actsim_time_format(was, from);
 	snprintf(buf, sizeof buf,
 		 "the clock went back %s from %s: deadlines keep their dates, "

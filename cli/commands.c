@@ -994,7 +994,11 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
 
 	(void)ctx;
 	res->text = help_text;
-	if (argc > 3)
+	/* words after a subcommand ("help admin faults set") name what its
+	 * help covers */
+	if (argc > 3 && (cli_find_command(argv[1]) == NULL ||
+			 cli_find_sub(cli_find_command(argv[1]), argv[2]) ==
+				 NULL))
 		return cli_usage(res, "help", "too many arguments");
 	if (argc >= 2 && strcmp(argv[1], "--help") != 0 &&
 	    strcmp(argv[1], "-h") != 0) {
@@ -1015,8 +1019,22 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
 			return cli_usage(res, "", "unknown command '%s'",
 					 argv[1]);
 		}
-		if (argc == 3) {
+		if (argc >= 3) {
+			const char *names[64], *near;
+			size_t n = 0;
+
 			s = cli_find_sub(c, argv[2]);
+			for (const struct cli_sub_doc *d = c->subs;
+			     s == NULL && d->summary != NULL && n < 64; d++)
+				if (d->name != NULL)
+					names[n++] = d->name;
+			near = s == NULL ? cli_nearest(argv[2], names, n) :
+					   NULL;
+			if (near != NULL)
+				return cli_usage(res, c->name,
+						 "unknown subcommand '%s %s'; "
+						 "did you mean '%s'?",
+						 c->name, argv[2], near);
 			if (s == NULL)
 				return cli_usage(res, c->name,
 						 "unknown subcommand '%s %s'",

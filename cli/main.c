@@ -107,8 +107,16 @@ int main(int argc, char **argv)
 			ctx.catalog_path = optarg;
 			break;
 		case 'h':
-			argc = 1;
-			argv = help_argv;
+			/* "actsim --help machine activate" is "actsim help
+			 * machine activate" */
+			if (optind < argc) {
+				argv += optind - 1;
+				argc -= optind - 1;
+				argv[0] = help_name;
+			} else {
+				argc = 1;
+				argv = help_argv;
+			}
 			optind = 0;
 			goto dispatch;
 		case 'V':

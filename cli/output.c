@@ -173,6 +173,28 @@ void cli_getopt_reset(void)
 	opterr = 0;
 }
 
+void cli_span_text(int64_t secs, char *out, size_t cap)
+{
+	static const struct {
+		char unit;
+		int64_t secs;
+	} units[] = {
+		{ 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
+	};
+	size_t len = 0;
+
+	snprintf(out, cap, "0s");
+	for (size_t i = 0; i < 4 && secs > 0 && len + 24 < cap; i++) {
+		if (secs >= units[i].secs) {
+			len += (size_t)snprintf(out + len, cap - len, "%lld%c",
+						(long long)(secs /
+							    units[i].secs),
+						units[i].unit);
+			secs %= units[i].secs;
+		}
+	}
+}
+
 int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	       FILE *out, FILE *err)
 {

@@ -112,6 +112,15 @@ expect "machine activate --help" 0 $A machine activate --help
 out >"$T/h1"
 expect "help machine activate" 0 $A help machine activate
 check "help SUB prints the same as --help" 'cmp -s "$T/out" "$T/h1"' "$(diff "$T/h1" "$T/out" | head -5)"
+expect "--help before the command" 0 $A --help machine activate
+check "actsim --help CMD SUB is help CMD SUB" 'cmp -s "$T/out" "$T/h1"' "$(diff "$T/h1" "$T/out" | head -5)"
+expect "admin faults set --help" 0 $A admin faults set --help
+out >"$T/h2"
+expect "help admin faults set" 0 $A help admin faults set
+check "help of a sub-subcommand prints the same as its --help" 'cmp -s "$T/out" "$T/h2"' "$(diff "$T/h2" "$T/out" | head -5)"
+expect "help with a typo in the subcommand" 2 $A help machine actvate
+stderr_has "suggests the subcommand" "unknown subcommand 'machine actvate'; did you mean 'activate'?"
+expect "help with words that name nothing" 2 $A help nosuch a b
 cat >"$T/want" <<'T'
 usage: actsim machine activate NAME --local | --cid CID | --online [--url URL]
            [--insecure] [--cacert FILE] [--timeout D]

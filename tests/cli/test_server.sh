@@ -213,6 +213,10 @@ expect "admin faults list as text" 0 $A admin faults list
 stdout_has "no faults" "No faults are set."
 expect "admin faults set as text" 0 $A admin faults set --route /v1/registrations --kind latency --delay 1500ms
 check "the fault table" 'head -1 "$T/out" | grep -q "^ROUTE .*KIND" && grep -q "^/v1/registrations .*latency .*delay 1.500 s" "$T/out"' "$(out)"
+check "no trailing blanks" '! grep -q " $" "$T/out"' "$(out | cat -A)"
+expect "a fault with a long detail" 0 $A admin faults set --route /v1/keys/validate --kind error --status 503 --code SERVICE_TEMPORARILY_UNAVAILABLE
+check "the detail on a line of its own, within 80 columns" '[ -z "$(awk "length > 80" "$T/out")" ] && grep -q "^    status 503 SERVICE_TEMPORARILY_UNAVAILABLE$" "$T/out"' "$(out)"
+$A admin faults clear /v1/keys/validate >/dev/null
 expect "admin faults list --json" 0 $A --json admin faults list
 json_is "the fault as JSON" 'd["faults"][0]["route"] == "/v1/registrations" and d["faults"][0]["delay_ms"] == 1500'
 expect "admin faults clear" 0 $A admin faults clear
@@ -226,6 +230,8 @@ json_is "the server's error" 'd["error"]["code"] == "NOT_BLOCKED"'
 expect "admin activations as text" 0 $A admin activations --key "$K"
 check "a table of the key's activations" 'head -1 "$T/out" | grep -q "^AT .*PRODUCT KEY" && grep -q "$K" "$T/out" && ! grep -q "{" "$T/out"' "$(out)"
 check "within 80 columns, the lab time to the minute" '[ -z "$(awk "length > 80" "$T/out")" ] && grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +$K" "$T/out"' "$(out)"
+expect "admin requests after admin activations" 0 $A admin requests --limit 3
+check "a long route whole, at the end of its line" 'grep -q " /v1/admin/activations$" "$T/out"' "$(out)"
 expect "admin clock as text" 0 $A admin clock
 stdout_has "the lab time" "Lab time: "
 

@@ -47,6 +47,8 @@ done
 # --- the demo clock from the CLI ---
 expect "admin clock run" 0 $A --json admin clock run --step 1d --every 1s
 json_is "it runs" 'd["clock_run"]["step_seconds"] == 86400 and d["clock_run"]["every_ms"] == 1000'
+expect "admin clock in text" 0 $A admin clock
+stdout_has "the run as the options write it" "The clock runs: +1d every 1s."
 expect "admin clock run without --step" 2 $A admin clock run
 before=$($A clock show)
 ticked=no
@@ -55,6 +57,8 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 check "the lab clock advances by itself" '[ "$ticked" = yes ]' "$before"
+expect "admin clock run --every 90s in text" 0 $A admin clock run --step 1h30m --every 90s
+stdout_has "step and interval rounded" "The clock runs: +1h30m every 1m30s."
 expect "admin clock stop" 0 $A --json admin clock stop
 json_is "it stops" 'd["clock_run"] is None'
 sleep 0.3
