@@ -61,12 +61,50 @@ comp "platform words" "ia64 " actsim key gen --platform i
 comp "global options" "--lab " actsim --la
 comp "clock set --backwards" "--backwards --help --json " actsim clock set --
 comp "the lab given with --lab" "" actsim --lab "$T/none" machine show ""
+comp "--lab=DIR, as bash splits it" "alpha " actsim --lab = "$ACTSIM_LAB" machine show a
+comp "machine names for every NAME in the table" "alpha beta " actsim machine timeline ""
+comp "help: commands" "machine " actsim help mach
+comp "help: subcommands" "activate " actsim help machine ac
+comp "fault kinds from the option's help" "down error garbage latency reset slow timeout tls truncate " actsim admin faults set --kind ""
+comp "report formats from the usage" "html json junit narrate tap " actsim scenario run --format ""
+comp "lab migrate --to" "sqlite " actsim lab migrate --to ""
+comp "admin faults' own words" "clear list set " actsim admin faults ""
+comp "admin clock's own words" "run show stop " actsim admin clock ""
+comp "a product key is not a file name" "" actsim machine create x --key ""
+comp "but the server's --key is" "$(ls -d "$T"/t* | sort | tr '\n' ' ')" actsim server --key "$T/t"
+comp "hardware fields" "cdrom cpu_model cpu_serial " actsim machine hw alpha --replace c
+comp "yes or no" "no yes " actsim phone alpha --single-computer ""
+comp "--opt=VALUE" "deadline name " actsim machine list --sort = ""
+comp "an option's value is not a machine position" "alpha beta " actsim machine activate --url x ""
 check "complete is registered" 'bash --norc -c "source $B/completion/actsim.bash; complete -p actsim" | grep -q "_actsim actsim"' ""
 
 # --- zsh loads its completion ---
 zsh -f -c "autoload -U compinit && compinit -u -D && source $B/completion/_actsim && [ \"\${_comps[actsim]}\" != '' ]" 2>"$T/zerr"
 zrc=$?
 check "zsh registers the actsim completion" '[ $zrc = 0 ]' "$(head -3 "$T/zerr")"
+
+# --- zsh completes on the first Tab of a new interactive shell ---
+cat >"$T/tab.zsh" <<'Z'
+# usage: zsh -f tab.zsh BUILD LAB LINE: the screen after one Tab at LINE
+zmodload zsh/zpty
+B=$1 L=$2 line=$3
+zpty z "env -i HOME=${0:h} TERM=dumb PATH=$B:/usr/bin:/bin zsh -f -i"
+zpty -w z "PS1='%% '; fpath=($B/completion \$fpath); autoload -U compinit; compinit -u -D; export ACTSIM_LAB=$L; print READY"
+out=''
+while zpty -r -t z chunk; do out+=$chunk; [[ $out == *READY*READY* ]] && break; done
+sleep 0.5
+while zpty -r -t z chunk; do :; done
+zpty -w -n z "$line"$'\t'
+sleep 1.5
+got=''
+while zpty -r -t z chunk; do got+=$chunk; done
+zpty -d z
+print -r -- "${got//$'\r'/}"
+Z
+zsh -f "$T/tab.zsh" "$B" "$ACTSIM_LAB" "actsim mach" >"$T/ztab" 2>&1
+check "zsh: the first Tab completes a command" 'tail -1 "$T/ztab" | grep -q "actsim machine $"' "$(tail -2 "$T/ztab" | cat -v)"
+zsh -f "$T/tab.zsh" "$B" "$ACTSIM_LAB" "actsim machine show al" >"$T/ztab" 2>&1
+check "zsh: and a machine name of the lab" 'tail -1 "$T/ztab" | grep -q "actsim machine show alpha $"' "$(tail -2 "$T/ztab" | cat -v)"
 
 # --- make install puts them where man and the shells look ---
 I="$T/inst"
