@@ -166,6 +166,11 @@ bool cli_parse_ms(const char *s, unsigned long long min,
  * first: "27d12h", "1d", "90s" ("0s" for none). */
 void cli_span_text(int64_t secs, char *out, size_t cap);
 
+/* Closes a file the command wrote: flushed, without a stream error,
+ * synced to disk when it is a regular file, and closed. false when any
+ * step failed (the file is closed all the same). */
+bool cli_close_written(FILE *f);
+
 /* Prints the document (JSON or text) and returns the exit status. */
 int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	       FILE *out, FILE *err);

@@ -261,7 +261,7 @@ static int lab_export(struct cli_ctx *ctx, int argc, char **argv,
 	if (f != NULL) {
 		bool ok = fputs(text, f) != EOF;
 
-		if (fclose(f) != 0 || !ok)
+		if (!cli_close_written(f) || !ok)
 			f = NULL;
 	}
 	if (f == NULL) {

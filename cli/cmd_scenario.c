@@ -240,8 +240,7 @@ static int scenario_run_cmd(struct cli_ctx *ctx, int argc, char **argv,
 		rc = CLI_ENV;
 		goto out;
 	}
-	fflush(out);
-	if (out != stdout && fclose(out) != 0) {
+	if (out != stdout && !cli_close_written(out)) {
 		cli_error(res, CLI_ENV, "IO_ERROR", "cannot write '%s'",
 			  out_path);
 		rc = CLI_ENV;

@@ -260,10 +260,10 @@ int cmd_hotfix_scan(struct cli_ctx *ctx, int argc, char **argv,
 	else
 		snprintf(path, sizeof path, "%s_log.txt", m.name);
 	f = fopen(path, "w");
-	/* A full disk often shows only when the buffer is flushed at
-	 * fclose: the log counts as written only when fclose succeeds. */
+	/* A full disk often shows only when the buffer is flushed: the log
+	 * counts as written only when it is flushed, synced and closed. */
 	bad = f == NULL || report == NULL || fputs(report, f) == EOF;
-	if (f != NULL && fclose(f) != 0)
+	if (f != NULL && !cli_close_written(f))
 		bad = true;
 	if (bad) {
 		free(report);

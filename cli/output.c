@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "../common/banned.h"
@@ -171,6 +173,16 @@ void cli_getopt_reset(void)
 {
 	optind = 0; /* glibc: 0 also resets its internal state */
 	opterr = 0;
+}
+
+bool cli_close_written(FILE *f)
+{
+	struct stat st;
+	bool ok = fflush(f) == 0 && !ferror(f);
+
+	if (ok && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		ok = fsync(fileno(f)) == 0;
+	return fclose(f) == 0 && ok;
 }
 
 void cli_span_text(int64_t secs, char *out, size_t cap)

@@ -172,6 +172,12 @@ expect "unknown global option" 2 $A --colour key
 expect "version" 0 $A --version
 if [ -w /dev/full ]; then
 	expect "write error is reported" 3 sh -c "'$A' version > /dev/full"
+	SCN=$(cd "$(dirname "$0")/../../fixtures/scenarios" && pwd)/blocked-key.scn
+	for f in tap junit json narrate html; do
+		expect "scenario run --format $f --out /dev/full" 3 $A scenario run "$SCN" --format $f --out /dev/full
+		stderr_has "says the report was not written ($f)" "cannot write '/dev/full'"
+	done
+	expect "lab export --public /dev/full" 3 $A lab export --public /dev/full
 fi
 
 finish
