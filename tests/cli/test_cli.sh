@@ -178,6 +178,7 @@ if [ -w /dev/full ]; then
 		stderr_has "says the report was not written ($f)" "cannot write '/dev/full'"
 	done
 	expect "lab export --public /dev/full" 3 $A lab export --public /dev/full
+	stderr_has "says the realm was not written" "cannot write '/dev/full'"
 fi
 
 finish
