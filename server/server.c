@@ -145,6 +145,7 @@ struct server {
 	bool qstop;
 	int64_t request_log_max;
 	bool owns_server_file;
+	int run_lock_fd; /* DIR/server.lock, locked while owns_server_file */
 	struct event *cron;       /* on the first worker's loop */
 	uint64_t run_generation;  /* the demo-clock run the cron follows */
 	double next_tick;         /* monotonic seconds */
@@ -981,6 +982,25 @@ static void delay(struct worker *w, struct evhttp_request *req, double start,
 	evtimer_add(d->ev, &tv);
 }
 
+/* Two Content-Length headers that disagree: which body is meant cannot
+ * be known (RFC 9112, 6.3), so the request is refused. */
+static bool conflicting_lengths(struct evhttp_request *req)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const char *first = NULL;
+
+	for (const struct evkeyval *kv = h->tqh_first; kv != NULL;
+	     kv = kv->next.tqe_next) {
+		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (first == NULL)
+			first = kv->value;
+		else if (strcmp(first, kv->value) != 0)
+			return true;
+	}
+	return false;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct worker *w = arg;
@@ -992,6 +1012,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	if (plain_connection(req)) {
 		drop_request(req, true); /* never answer without TLS */
+		return;
+	}
+	if (conflicting_lengths(req)) {
+		request_read(req);
+		evhttp_send_error(req, HTTP_BADREQUEST, NULL);
 		return;
 	}
 	request_read(req);
@@ -1347,6 +1372,23 @@ static bool headers_too_large(const struct evhttp_request *req,
 	return req->headers_size == 0 && c->consumed > MAX_HEADERS;
 }
 
+/* Whether a 413 from libevent's parser is for a declared body over
+ * MAX_BODY. Its chunked reader says 413 both for a corrupt chunk and for
+ * a chunk that would take the body past the limit, and cannot tell which:
+ * a chunked body is then refused as malformed (docs/api.md). */
+static bool body_too_large(struct evhttp_request *req)
+{
+	const char *cl = evhttp_find_header(
+		evhttp_request_get_input_headers(req), "Content-Length");
+	char *end;
+	long long n;
+
+	if (req->chunked || cl == NULL)
+		return req->body_size > MAX_BODY && !req->chunked;
+	n = strtoll(cl, &end, 10);
+	return end != cl && n > MAX_BODY;
+}
+
 /* libevent answers the requests it refuses while parsing (a method it
  * does not know, a request line and headers or a body over the limits,
  * anything that is not HTTP/1.x) itself, with evhttp_send_error and an
@@ -1372,8 +1414,15 @@ void evhttp_send_error(struct evhttp_request *req, int error,
 	}
 	switch (error) {
 	case 413:
-		kind = API_REFUSED_BODY;
-		msg = "the body is over 64 KiB";
+		/* libevent says 413 for a corrupt chunked body too */
+		if (body_too_large(req)) {
+			kind = API_REFUSED_BODY;
+			msg = "the body is over 64 KiB";
+		} else {
+			kind = API_REFUSED_MALFORMED;
+			msg = "the chunked body is corrupt, or a chunk would "
+			      "take it over 64 KiB";
+		}
 		break;
 	case 417:
 		kind = API_REFUSED_EXPECT;
@@ -1752,31 +1801,31 @@ static long server_file_pid(const char *path, char *url, size_t cap)
 	return v;
 }
 
-/* A process that exists and is not a zombie (a killed server whose parent
- * has not reaped it yet is gone for our purposes). */
-static bool process_alive(long pid)
+/* Takes DIR/server.lock for as long as the server runs (the lock goes with
+ * the process, however it ends): the fd, -1 when another process holds
+ * it, -2 on another failure (errno set). */
+static int take_run_lock(const struct server *s)
 {
-	char path[64], buf[256], *p;
-	FILE *f;
-	size_t n;
+	char path[4200];
+	int fd;
 
-	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
-		return false;
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return true;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p == NULL || p[1] != ' ' || (p[2] != 'Z' && p[2] != 'X');
+	snprintf(path, sizeof path, "%s/server.lock", s->lab_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -2;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		return errno == EWOULDBLOCK ? -1 : -2;
+	}
+	return fd;
 }
 
 static int claim_server_file(struct server *s, char *err, size_t cap)
 {
 	char path[4200], tmp[4200], url[256];
-	int dfd = lock_lab_dir(s), fd, rc = -1;
+	int dfd = lock_lab_dir(s), fd, rc = -1, lock = -2;
 	long pid;
 	FILE *f;
 
@@ -1786,15 +1835,28 @@ static int claim_server_file(struct server *s, char *err, size_t cap)
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/server.json", s->lab_dir);
-	pid = server_file_pid(path, url, sizeof url);
-	if (pid > 0 && pid != (long)getpid() && process_alive(pid)) {
-		snprintf(err, cap,
-			 "lab '%s' already has a server: pid %ld at %s (stop "
-			 "it first, or use another lab)",
-			 s->lab_dir, pid, url);
+	lock = take_run_lock(s);
+	if (lock == -1) {
+		pid = server_file_pid(path, url, sizeof url);
+		if (pid > 0)
+			snprintf(err, cap,
+				 "lab '%s' already has a server: pid %ld at %s "
+				 "(stop it first, or use another lab)",
+				 s->lab_dir, pid, url);
+		else
+			snprintf(err, cap,
+				 "lab '%s' already has a server starting or "
+				 "stopping (try again, or use another lab)",
+				 s->lab_dir);
 		goto out;
 	}
-	/* Absent, or left by a process that is gone: (re)placed whole. */
+	if (lock < 0) {
+		snprintf(err, cap, "cannot lock '%s/server.lock': %s",
+			 s->lab_dir, strerror(errno));
+		goto out;
+	}
+	/* Absent, or left by a process that is gone (whatever now has its
+	 * pid): (re)placed whole. */
 	snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", s->lab_dir);
 	fd = mkstemp(tmp);
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -1823,8 +1885,12 @@ static int claim_server_file(struct server *s, char *err, size_t cap)
 		goto out;
 	}
 	s->owns_server_file = true;
+	s->run_lock_fd = lock;
+	lock = -2;
 	rc = 0;
 out:
+	if (lock >= 0)
+		close(lock);
 	close(dfd);
 	return rc;
 }
@@ -1842,6 +1908,7 @@ static void remove_server_file(struct server *s)
 	if (server_file_pid(path, url, sizeof url) == (long)getpid())
 		unlink(path);
 	s->owns_server_file = false;
+	close(s->run_lock_fd);
 	if (dfd >= 0)
 		close(dfd);
 }

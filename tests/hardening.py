@@ -123,6 +123,15 @@ report(url is not None and json.load(open(info))["pid"] == srv.pid,
 rc, err = stop(srv)
 report(rc == 0 and not os.path.exists(info),
        "stopping removes it", "exit %d, exists %s" % (rc, os.path.exists(info)))
+# a dead server's pid taken by another process (here pid 1, alive and no
+# server of this lab) does not block the lab
+with open(info, "w") as f:
+    f.write('{"url": "https://127.0.0.1:1", "pid": 1}\n')
+srv, url, port = start("--threads", "1")
+report(url is not None and json.load(open(info))["pid"] == srv.pid,
+       "a server.json whose pid now belongs to another process is replaced",
+       "url %s, %s" % (url, open(info).read()))
+stop(srv)
 
 # --- --max-connections is exact whatever --threads ------------------------
 srv, url, port = start("--threads", "4", "--max-connections", "1",

@@ -140,6 +140,19 @@ refusals = [
     ("a Content-Length that is not a number",
      b"POST /v1/activations HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n"
      b"\r\n", 400, "MALFORMED_REQUEST"),
+    ("a corrupt chunk size", b"POST /v1/activations HTTP/1.1\r\nHost: x\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", 400,
+     "MALFORMED_REQUEST"),
+    ("a chunk without its CRLF", b"POST /v1/activations HTTP/1.1\r\n"
+     b"Host: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+     400, "MALFORMED_REQUEST"),
+    ("a chunk that would take the body past 64 KiB (libevent cannot tell "
+     "it from a corrupt one)", b"POST /v1/activations HTTP/1.1\r\n"
+     b"Host: x\r\nTransfer-Encoding: chunked\r\n\r\n11170\r\n", 400,
+     "MALFORMED_REQUEST"),
+    ("two Content-Lengths that disagree",
+     b"POST /v1/activations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+     b"Content-Length: 40\r\n\r\n{}", 400, "MALFORMED_REQUEST"),
     ("an Expect other than 100-continue",
      b"POST /v1/activations HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n"
      b"Content-Length: 2\r\n\r\n", 417, "EXPECTATION_FAILED"),
