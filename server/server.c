@@ -1292,16 +1292,45 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	close_notify(arg);
 }
 
-/* Runs once the connection made with make_bev has its evhttp_connection:
- * libevent gives the bufferevent's callbacks that connection as their
- * argument. */
+static void arm_deadline(struct conn *c);
+
+/* Every read from the socket, below TLS: a next request's first bytes
+ * start its clock even while they are only part of a TLS record, which
+ * yields no plaintext until it is whole (a client dripping a record would
+ * otherwise keep its connection for as long as it liked). libevent reads
+ * nothing while it answers a request, so this only sees what comes
+ * between requests. */
+static long on_raw_read(BIO *b, int oper, const char *argp, size_t len,
+			int argi, long argl, int ret, size_t *processed)
+{
+	struct conn *c = (struct conn *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && c != NULL &&
+	    processed != NULL && *processed > 0)
+		arm_deadline(c);
+	return ret;
+}
+
+/* Runs once the connection made with make_bev has its evhttp_connection
+ * (and its socket): libevent gives the bufferevent's callbacks that
+ * connection as their argument. */
 static void on_conn_setup(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 	void *cbarg = NULL;
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	BIO *rbio = ssl != NULL ? SSL_get_rbio(ssl) : NULL;
 
 	(void)fd;
 	(void)what;
+	if (rbio != NULL) {
+		BIO_set_callback_arg(rbio, (char *)c);
+		BIO_set_callback_ex(rbio, on_raw_read);
+	}
 	bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
 	if (cbarg != NULL &&
 	    evhttp_connection_get_bufferevent(cbarg) == c->bev)

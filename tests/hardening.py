@@ -202,6 +202,53 @@ report(status == 200 and secs < TIMEOUT + 1.5,
        "status %s after %.1f s" % (status, secs))
 for s in drips:
     s.close()
+
+# A keep-alive client dripping its next request below TLS: the bytes of
+# one TLS record, which give no plaintext until the record is whole.
+tctx = ssl.create_default_context(cafile=os.path.join(lab, "tls", "ca.pem"))
+raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tobj = tctx.wrap_bio(inc, out, server_hostname="127.0.0.1")
+while True:
+    try:
+        tobj.do_handshake()
+        break
+    except ssl.SSLWantReadError:
+        raw.sendall(out.read())
+        inc.write(raw.recv(65536))
+raw.sendall(out.read())
+tobj.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+raw.sendall(out.read())
+answer = b""
+while b'{"status":"ok"}' not in answer:
+    try:
+        answer += tobj.read(65536)
+    except ssl.SSLWantReadError:
+        inc.write(raw.recv(65536))
+tobj.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+record = out.read()
+raw.settimeout(0.05)
+t = time.monotonic()
+closed = None
+for i in range(len(record) - 1):
+    try:
+        raw.sendall(record[i:i + 1])
+        if raw.recv(4096) == b"":
+            closed = time.monotonic() - t
+            break
+    except socket.timeout:
+        pass
+    except OSError:
+        closed = time.monotonic() - t
+        break
+    time.sleep(0.25)
+raw.close()
+report(closed is not None and closed < TIMEOUT + 1.5,
+       "a keep-alive client dripping its next request's TLS record (%d "
+       "bytes) a byte every 0.25 s is closed within --timeout %d s of its "
+       "first byte (%s)" % (len(record), TIMEOUT,
+                            "%.1f s" % closed if closed else "open"),
+       "closed %s" % closed)
 metrics = subprocess.run(["curl", "-s", "--cacert",
                           os.path.join(lab, "tls", "ca.pem"),
                           url + "/metrics"], capture_output=True,
