@@ -487,6 +487,40 @@ static char *response_body(const struct api_response *resp, size_t *len,
 	return body;
 }
 
+/* The headers every answer carries beside its type and length, through
+ * add(arg, name, value): the same for libevent's answers and for those a
+ * fault writes by hand. */
+static void common_headers(const struct api_response *resp,
+			   void (*add)(void *arg, const char *name,
+				       const char *value),
+			   void *arg)
+{
+	char retry[24];
+
+	if (resp->allow[0] != '\0')
+		add(arg, "Allow", resp->allow);
+	if (resp->status == 401)
+		add(arg, "WWW-Authenticate", "Bearer");
+	if (resp->retry_after > 0) {
+		snprintf(retry, sizeof retry, "%d", resp->retry_after);
+		add(arg, "Retry-After", retry);
+	}
+	add(arg, "Cache-Control", "no-store");
+	/* The dashboard runs only its own files: no inline script or style,
+	 * nothing from elsewhere, no framing. Harmless on JSON answers. */
+	add(arg, "Content-Security-Policy",
+	    "default-src 'none'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+	    "form-action 'none'; frame-ancestors 'none'");
+	add(arg, "X-Content-Type-Options", "nosniff");
+	add(arg, "Referrer-Policy", "no-referrer");
+}
+
+static void add_evhttp_header(void *arg, const char *name, const char *value)
+{
+	evhttp_add_header(arg, name, value);
+}
+
 static void send_response(struct evhttp_request *req,
 			  const struct api_response *resp)
 {
@@ -519,24 +553,7 @@ static void send_response(struct evhttp_request *req,
 							  NULL);
 		}
 	}
-	if (resp->allow[0] != '\0')
-		evhttp_add_header(h, "Allow", resp->allow);
-	if (resp->status == 401)
-		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	if (resp->retry_after > 0) {
-		snprintf(retry, sizeof retry, "%d", resp->retry_after);
-		evhttp_add_header(h, "Retry-After", retry);
-	}
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	/* The dashboard runs only its own files: no inline script or style,
-	 * nothing from elsewhere, no framing. Harmless on JSON answers. */
-	evhttp_add_header(h, "Content-Security-Policy",
-			  "default-src 'none'; script-src 'self'; "
-			  "style-src 'self'; img-src 'self' data:; "
-			  "connect-src 'self'; base-uri 'none'; "
-			  "form-action 'none'; frame-ancestors 'none'");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	common_headers(resp, add_evhttp_header, h);
 	evhttp_send_reply(req, resp->status, reason_phrase(resp->status), buf);
 	evbuffer_free(buf);
 	free(body);
@@ -751,31 +768,53 @@ static void raw_send(struct worker *w, struct evhttp_request *req,
 	bufferevent_write(r->bev, data, len);
 }
 
-/* The whole response as bytes, to be cut or trickled. */
-static char *render_response(const struct api_response *resp, size_t *len)
+struct rendered {
+	char *out;
+	size_t len, cap;
+};
+
+static void add_rendered_header(void *arg, const char *name,
+				const char *value)
+{
+	struct rendered *r = arg;
+	int n = snprintf(r->out + r->len, r->cap - r->len, "%s: %s\r\n", name,
+			 value);
+
+	if (n > 0 && (size_t)n < r->cap - r->len)
+		r->len += (size_t)n;
+}
+
+/* The whole response as bytes, to be cut or trickled: the headers
+ * libevent's answer would have (without a body for HEAD), and
+ * Connection: close. */
+static char *render_response(const struct api_response *resp, bool head,
+			     size_t *len)
 {
 	const char *type;
-	size_t blen, cap;
-	char *body = response_body(resp, &blen, &type), *out;
-	int head;
+	size_t blen;
+	char *body = response_body(resp, &blen, &type);
+	struct rendered r = { NULL, 0, blen + 1024 };
 
-	cap = blen + 512;
-	out = malloc(cap);
-	if (out == NULL) {
+	r.out = malloc(r.cap);
+	if (r.out == NULL) {
 		free(body);
 		return NULL;
 	}
-	head = snprintf(out, cap,
-			"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-			"Content-Length: %zu\r\nCache-Control: no-store\r\n"
-			"Connection: close\r\n\r\n",
-			resp->status, reason_phrase(resp->status),
-			type != NULL ? type : "text/plain", blen);
-	if (body != NULL)
-		memcpy(out + head, body, blen);
-	*len = (size_t)head + blen;
+	r.len = (size_t)snprintf(r.out, r.cap,
+				 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+				 "Content-Length: %zu\r\n"
+				 "Connection: close\r\n",
+				 resp->status, reason_phrase(resp->status),
+				 type != NULL ? type : "text/plain", blen);
+	common_headers(resp, add_rendered_header, &r);
+	r.len += (size_t)snprintf(r.out + r.len, r.cap - r.len, "\r\n");
+	if (body != NULL && !head) {
+		memcpy(r.out + r.len, body, blen);
+		r.len += blen;
+	}
+	*len = r.len;
 	free(body);
-	return out;
+	return r.out;
 }
 
 static void finish(struct worker *w, struct evhttp_request *req,
@@ -787,7 +826,10 @@ static void finish(struct worker *w, struct evhttp_request *req,
 	if (fault != NULL &&
 	    (fault->kind == FAULT_TRUNCATE || fault->kind == FAULT_SLOW)) {
 		size_t len = 0, cut;
-		char *raw = render_response(resp, &len);
+		char *raw = render_response(
+			resp,
+			evhttp_request_get_command(req) == EVHTTP_REQ_HEAD,
+			&len);
 		char *end = raw ? strstr(raw, "\r\n\r\n") : NULL;
 
 		api_response_release(resp);

@@ -114,6 +114,29 @@ t0=$(date +%s%N); req; t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 check "slow: the whole answer, at 200 bytes/s (>= 500 ms)" '[ "$crc" = 0 ] && [ "$code" = 400 ] && [ "$ms" -ge 500 ]' "curl $crc HTTP $code after $ms ms"
 echo "# slow: curl exit $crc, HTTP $code after $ms ms"
+code=$(curl -sS --cacert "$ACTSIM_LAB/tls/ca.pem" -D "$T/h" -o "$T/body" -w '%{http_code}' "$URL/v1/activations" 2>"$T/err")
+check "slow: a 405 keeps its Allow and the security headers" '[ "$code" = 405 ] && grep -qi "^allow: POST" "$T/h" && grep -qi "^x-content-type-options: nosniff" "$T/h" && grep -qi "^content-security-policy: " "$T/h"' "HTTP $code: $(cat "$T/h")"
+set_fault "slow fault on /healthz" --route /healthz --kind slow --rate 100000
+python3 - "$URL" "$ACTSIM_LAB/tls/ca.pem" >"$T/head" <<'PY'
+import socket, ssl, sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+s = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(
+    socket.create_connection((u.hostname, u.port), timeout=10),
+    server_hostname=u.hostname)
+s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+out = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    out += d
+head, _, body = out.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode(), len(body),
+      any(l.lower().startswith(b"content-length: ") and l[16:] != b"0"
+          for l in head.split(b"\r\n")))
+PY
+check "slow: HEAD gets GET's headers and no body" '[ "$(cat "$T/head")" = "HTTP/1.1 200 OK 0 True" ]' "$(cat "$T/head")"
+$A admin faults clear /healthz >/dev/null
 
 set_fault "garbage fault" --route /v1/activations --kind garbage
 req; check "garbage: not HTTP" '[ "$crc" != 0 ] && [ "$code" = 000 ]' "curl $crc HTTP $code"
