@@ -73,8 +73,10 @@ $(BUILD)/completion/actsim.bash $(BUILD)/completion/_actsim: \
 		$(BUILD)/docs.stamp
 	@test -f $@
 
+# groff's .TH turns hyphenation back on after scdoc's .nh: options such
+# as --probability are not to be split.
 $(BUILD)/man/%: $(BUILD)/docs.stamp
-	scdoc < $@.scd > $@
+	scdoc < $@.scd | sed '/^\.TH /a .nh' > $@
 
 deps:
 	@scripts/install-deps

@@ -863,6 +863,33 @@ static void wrap(FILE *out, const char *text, size_t col, size_t indent)
 	fputc('\n', out);
 }
 
+/* Prints a command line from column `col` (already reached): where it
+ * would pass column 79 it goes on after " \\" on the next line, indented
+ * by `indent`, so that it can still be pasted into a shell. */
+static void wrap_command(FILE *out, const char *text, size_t col,
+			 size_t indent)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t w = strcspn(p, " ");
+
+		if (p != text && col + 1 + w > 77) {
+			fprintf(out, " \\\n%*s", (int)indent, "");
+			col = indent;
+		} else if (p != text) {
+			fputc(' ', out);
+			col++;
+		}
+		fprintf(out, "%.*s", (int)w, p);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
 static json_t *options_json(const struct cli_option_doc *o)
 {
 	json_t *list = json_array();
@@ -933,25 +960,29 @@ static void help_text(const json_t *doc, FILE *out)
 			const json_t *o = json_object_get(c, "options");
 
 			if (json_array_size(subs) > 1) {
-				fprintf(out, "\n%s %s: ",
+				int col = fprintf(
+					out, "\n%s %s: ",
 					json_string_value(
 						json_object_get(doc, "command")),
 					json_string_value(
 						json_object_get(c, "name")));
+
 				wrap(out,
 				     json_string_value(
 					     json_object_get(c, "summary")),
-				     0, 2);
+				     col > 1 ? (size_t)col - 1 : 0, 2);
 			}
 			if (json_array_size(o) > 0) {
 				fprintf(out, "%soptions:\n",
 					json_array_size(subs) > 1 ? "" : "\n");
 				option_lines(o, out);
 			}
-			fprintf(out, "%sexample: %s\n",
-				json_array_size(subs) > 1 ? "" : "\n",
-				json_string_value(
-					json_object_get(c, "example")));
+			fprintf(out, "%sexample: ",
+				json_array_size(subs) > 1 ? "" : "\n");
+			wrap_command(out,
+				     json_string_value(
+					     json_object_get(c, "example")),
+				     9, 13);
 		}
 		return;
 	}

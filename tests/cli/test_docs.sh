@@ -11,6 +11,8 @@ for page in actsim.1 actsim-scenario.5; do
 	rc=$?
 	check "man -l $page renders" '[ $rc = 0 ] && [ -s "$T/$page.txt" ]' "exit $rc"
 	check "man -l $page without warnings" '[ ! -s "$T/$page.err" ]' "$(head -3 "$T/$page.err")"
+	# only the CI recipes' one-line commands may be wider
+	check "$page fits 80 columns" '[ -z "$(awk "length > 80 && !/scenarios.xml/" "$T/$page.txt")" ]' "$(awk "length > 80" "$T/$page.txt" | head -3)"
 	check "$page has no stray markup" '! grep -qE "\\\\\\*|\\*\\*|\\\\_" "$T/$page.txt"' "$(grep -nE "\\\\\\*|\\*\\*" "$T/$page.txt" | head -3)"
 done
 $A --json help >"$T/top.json"
@@ -29,6 +31,7 @@ for s in d["subcommands"]:
 PY
 done
 check "actsim(1) has every command and option" '[ -z "$missing" ]' "missing:$missing"
+check "actsim(1) splits no option across lines" '! grep -qE -- "--[a-z0-9-]*(‐|-)$" "$T/actsim.1.txt"' "$(grep -nE -- "--[a-z0-9-]*(‐|-)$" "$T/actsim.1.txt" | head -3)"
 check "actsim(1) shows machine list" 'grep -q "machine list" "$T/actsim.1.txt"' ""
 check "actsim(1) says the exit codes" 'grep -q "EXIT STATUS" "$T/actsim.1.txt"' ""
 check "actsim-scenario(5) has the language" 'grep -q "expect PATH OP VALUE" "$T/actsim-scenario.5.txt"' "$(head -20 "$T/actsim-scenario.5.txt")"

@@ -93,6 +93,7 @@ for c in $cmds; do
 			[ -s "$T/herr" ] && badforms="$badforms $c/$s/$h:stderr"
 			grep -q "^usage: actsim $c${s:+ $s}" "$T/hout" || badforms="$badforms $c/$s/$h:usage"
 			grep -q "example: actsim $c" "$T/hout" || badforms="$badforms $c/$s/$h:example"
+			[ -z "$(awk 'length > 80' "$T/hout")" ] || badforms="$badforms $c/$s/$h:wide"
 			python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1])); s = sys.argv[2] or None
@@ -105,7 +106,7 @@ for o in sub["options"]:
 		done
 	done
 done
-check "every --help and -h form ($nforms) prints usage, options and an example" '[ -z "$badforms" ] && [ $nforms -ge 80 ]' "$badforms"
+check "every --help and -h form ($nforms) prints usage, options and an example, within 80 columns" '[ -z "$badforms" ] && [ $nforms -ge 80 ]' "$badforms"
 expect "hw hash --help does not open a file" 0 $A hw hash --help
 stdout_has "hw hash usage" "usage: actsim hw hash PROFILE"
 expect "machine activate --help" 0 $A machine activate --help
