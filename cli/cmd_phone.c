@@ -48,6 +48,27 @@ static bool hear(struct call *c, const char *prompt, char *out, size_t cap)
 	return true;
 }
 
+/* An answer to a yes/no question, in any case, "y" and "n" too: 1 yes,
+ * 0 no, -1 anything else. */
+static int yes_no(const char *line)
+{
+	char w[8];
+	size_t n = 0;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (; *line != '\0' && n < sizeof w - 1; line++)
+		w[n++] = (char)(*line >= 'A' && *line <= 'Z' ?
+					*line - 'A' + 'a' :
+					*line);
+	w[n] = '\0';
+	if (strcmp(w, "yes") == 0 || strcmp(w, "y") == 0)
+		return 1;
+	if (strcmp(w, "no") == 0 || strcmp(w, "n") == 0)
+		return 0;
+	return -1;
+}
+
 /* A group of six digits whose check digit holds. */
 static bool group_ok(const char *g)
 {
@@ -343,23 +364,30 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 			"on the maximum number of computers.\n");
 		if (single == NULL) {
 			/* only yes or no answers the question */
+			int answer;
+
 			for (;;) {
 				if (!hear(&call,
 					  "Operator: Is this product installed "
 					  "on more than one computer? "
 					  "(yes/no): ",
 					  line, sizeof line)) {
-					snprintf(line, sizeof line, "yes");
+					/* no answer: the key is not
+					 * released */
+					fprintf(call.talk,
+						"\nOperator: I did not hear "
+						"an answer.\n");
+					answer = 1;
 					break;
 				}
-				if (strcmp(line, "yes") == 0 ||
-				    strcmp(line, "no") == 0)
+				answer = yes_no(line);
+				if (answer >= 0)
 					break;
 				fprintf(call.talk,
 					"Operator: Please answer yes or "
 					"no.\n");
 			}
-			single = strcmp(line, "no") == 0 ? "yes" : "no";
+			single = answer == 0 ? "yes" : "no";
 		} else {
 			fprintf(call.talk,
 				"Operator: Is this product installed on more "

@@ -742,6 +742,10 @@ static void suggest(const struct cli_command *c, int argc, char **argv,
 			if (strlen(cands[k]) == len &&
 			    strncmp(cands[k], a + 2, len) == 0)
 				goto next;
+		/* a global option mistyped after the command ("--jsno") */
+		for (const struct cli_option_doc *o = cli_global_options;
+		     o->name != NULL && nc < 128; o++)
+			cands[nc++] = o->name;
 		snprintf(typed, sizeof typed, "%.*s", (int)(len < 70 ? len : 70),
 			 a + 2);
 		{
@@ -758,6 +762,22 @@ static void suggest(const struct cli_command *c, int argc, char **argv,
 		}
 		return;
 next:;
+	}
+	/* every option is known: one that takes a value may lack it */
+	for (const struct cli_sub_doc *s = c->subs;
+	     argc >= 2 && argv[argc - 1][0] == '-' && s->summary != NULL; s++) {
+		if (sub != NULL && s != sub)
+			continue;
+		for (const struct cli_option_doc *o = s->options;
+		     o->name != NULL; o++)
+			if (o->arg != NULL &&
+			    strcmp(argv[argc - 1] + 2, o->name) == 0 &&
+			    strncmp(argv[argc - 1], "--", 2) == 0) {
+				set_message(res, "option '--%s' needs a value "
+						 "(%s)",
+					    o->name, o->arg);
+				return;
+			}
 	}
 }
 

@@ -174,6 +174,10 @@ expect "typo in an option" 2 $A --json machine list --sortt deadline
 json_is "did you mean '--sort'" 'd["error"]["code"] == "USAGE" and d["error"]["message"] == "unknown option '"'"'--sortt'"'"'; did you mean '"'"'--sort'"'"'?"'
 expect "typo in a global option" 2 $A --jsno machine list
 stderr_has "did you mean '--json'" "did you mean '--json'?"
+expect "a global option mistyped after the command" 2 $A clock show --jsno
+stderr_has "did you mean '--json' there too" "unknown option '--jsno'; did you mean '--json'?"
+expect "an option without its value" 2 $A machine list --state
+stderr_has "says the value is missing" "option '--state' needs a value (STATE)"
 expect "nothing near" 2 $A zzzzzzzz
 check "no suggestion when nothing is near" '! grep -q "did you mean" "$T/err"' "$(err)"
 expect "typo in help's argument" 2 $A help lba
@@ -432,6 +436,23 @@ check "asks again on any other answer" '[ "$(grep -c "Please answer yes or no." 
 stdout_has "transfer granted" "p3 is activated."
 expect "p3 activated by transfer" 0 $P --json machine show p3
 json_is "kind transfer" 'd["activation_kind"] == "transfer"'
+# answers as people type them; no answer at all
+$P machine create p4 --key "$KR" --hw "$HW/workstation-dockable.json" >/dev/null
+printf ' No \n' | $P phone p4 --batch >"$T/out" 2>"$T/err"
+rc=$?
+check "' No ' is no (exit 0)" '[ $rc = 0 ] && ! grep -q "Please answer" "$T/out" && grep -q "p4 is activated." "$T/out"' "exit $rc; $(out | tail -3)"
+KR2=$($P key gen --sku standard --channel retail --platform x86 --seed 2)
+$P machine create q1 --key "$KR2" --hw "$HW/dl380.json" >/dev/null
+$P machine create q2 --key "$KR2" --hw "$HW/small-office.json" >/dev/null
+$P machine create q3 --key "$KR2" --hw "$HW/pe2850.json" >/dev/null
+$P machine activate q1 --local >/dev/null
+$P machine activate q2 --local >/dev/null
+printf 'Y\n' | $P phone q3 --batch >"$T/out" 2>"$T/err"
+rc=$?
+check "'Y' is yes: not released (exit 1)" '[ $rc = 1 ] && ! grep -q "Please answer" "$T/out"' "exit $rc; $(out | tail -3)"
+printf '' | $P phone q3 --batch >"$T/out" 2>"$T/err"
+rc=$?
+check "no answer at all says so (exit 1)" '[ $rc = 1 ] && grep -q "I did not hear an answer." "$T/out"' "exit $rc; $(out | tail -3)"
 expect "phone MACHINE with --iid" 2 $P phone p1 --iid "$IP1"
 expect "phone an unknown machine" 2 $P --json phone nosuch --batch
 json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
