@@ -162,6 +162,10 @@ bool cli_parse_u64(const char *s, unsigned long long min,
 bool cli_parse_ms(const char *s, unsigned long long min,
 		  unsigned long long max, unsigned long long *out);
 
+/* A country code as the catalog writes it ("us" -> "US"), in place;
+ * returns it. */
+char *cli_country_code(char *code);
+
 /* A span of seconds as the duration options write it, largest units
  * first: "27d12h", "1d", "90s" ("0s" for none). */
 void cli_span_text(int64_t secs, char *out, size_t cap);

@@ -76,7 +76,7 @@ static int server_call(struct cli_ctx *ctx, const struct admin_opts *o,
 		json_decref(body);
 		return no_server(ctx, res);
 	}
-	snprintf(url, sizeof url, "%s%s", base, path);
+	http_url(url, sizeof url, base, path);
 	snprintf(ca, sizeof ca, "%s/tls/ca.pem", ctx->lab_dir);
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
@@ -516,6 +516,11 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 		rc = admin_call(ctx, &o, "GET", "/v1/admin/faults", NULL, res);
 	} else if (strcmp(sub, "reset") == 0 && npos == 1) {
 		rc = admin_call(ctx, &o, "POST", "/v1/admin/reset", NULL, res);
+	} else if (strcmp(sub, "activations") == 0 && npos == 1 &&
+		   key != NULL && pid != NULL) {
+		rc = cli_usage(res, "admin",
+			       "admin activations takes --key or --product-id, "
+			       "not both");
 	} else if (strcmp(sub, "activations") == 0 && npos == 1) {
 		if (key != NULL) {
 			encode(h, key, enc, sizeof enc);

@@ -178,7 +178,7 @@ static int machine_create(struct cli_ctx *ctx, int argc, char **argv,
 			spec.language = optarg;
 			break;
 		case 'c':
-			spec.country = optarg;
+			spec.country = cli_country_code(optarg);
 			break;
 		default:
 			return cli_usage(res, "machine",
@@ -803,7 +803,7 @@ static int activate_online(struct cli_ctx *ctx, const char *name,
 			  ctx->lab_dir);
 		return CLI_ENV;
 	}
-	snprintf(endpoint, sizeof endpoint, "%s/v1/activations", base);
+	http_url(endpoint, sizeof endpoint, base, "/v1/activations");
 	if (o->cacert != NULL)
 		snprintf(ca, sizeof ca, "%s", o->cacert);
 	else
@@ -982,9 +982,11 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_usage(res, "machine",
 				 "--url must be an https:// URL, not '%s'",
 				 o.url);
-	if (o.cacert != NULL && access(o.cacert, R_OK) != 0)
-		return cli_usage(res, "machine", "--cacert: cannot read '%s'",
-				 o.cacert);
+	if (o.cacert != NULL && access(o.cacert, R_OK) != 0) {
+		cli_error(res, CLI_ENV, "IO_ERROR", "--cacert: cannot read '%s'",
+			  o.cacert);
+		return CLI_ENV;
+	}
 	if (online)
 		return activate_online(ctx, argv[optind], &o, res);
 	rc = cli_session_open(ctx, &s, true, res);

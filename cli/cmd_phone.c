@@ -294,7 +294,7 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 						 single);
 			break;
 		case 'c':
-			country = optarg;
+			country = cli_country_code(optarg);
 			break;
 		default:
 			return cli_usage(res, "phone",
@@ -334,7 +334,9 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 		country = actsim_catalog_activation(desk.cat)->default_country;
 	phone = actsim_catalog_phone(desk.cat, country);
 	if (phone == NULL) {
-		rc = cli_usage(res, "phone", "unknown country '%s'", country);
+		rc = cli_usage(res, "phone",
+			       "unknown country '%s' (see 'actsim catalog')",
+			       country);
 		goto out;
 	}
 	fprintf(call.talk,

@@ -147,6 +147,15 @@ enum http_failure http_failure_of(const struct http_call *c)
 	}
 }
 
+void http_url(char *out, size_t cap, const char *base, const char *path)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	snprintf(out, cap, "%.*s%s", (int)n, base, path);
+}
+
 bool http_lab_url(const char *lab_dir, char *out, size_t cap)
 {
 	bool found;

@@ -48,4 +48,8 @@ enum http_failure http_failure_of(const struct http_call *c);
  * https://127.0.0.1:8443. True when DIR/server.json named it. */
 bool http_lab_url(const char *lab_dir, char *out, size_t cap);
 
+/* BASE and PATH ("/v1/...") as one URL: a slash ending BASE is not
+ * doubled. */
+void http_url(char *out, size_t cap, const char *base, const char *path);
+
 #endif

@@ -175,6 +175,14 @@ void cli_getopt_reset(void)
 	opterr = 0;
 }
 
+char *cli_country_code(char *code)
+{
+	for (char *p = code; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return code;
+}
+
 bool cli_close_written(FILE *f)
 {
 	struct stat st;
@@ -218,7 +226,8 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	} else if (ctx->json || res->force_json) {
 		if (res->doc != NULL) {
 			json_dumpf(res->doc, out,
-				   JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				   JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					   JSON_REAL_PRECISION(10));
 			fputc('\n', out);
 		}
 	} else if (json_is_object(e)) {
@@ -231,7 +240,9 @@ int cli_render(const struct cli_ctx *ctx, const struct cli_result *res,
 	} else if (res->text != NULL) {
 		res->text(res->doc, out);
 	} else if (res->doc != NULL) {
-		json_dumpf(res->doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_dumpf(res->doc, out,
+			   JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				   JSON_REAL_PRECISION(10));
 		fputc('\n', out);
 	}
 	return res->status;

@@ -475,8 +475,11 @@ static char *response_body(const struct api_response *resp, size_t *len,
 		body = strdup(resp->text);
 		*type = resp->content_type;
 	} else if (resp->doc != NULL) {
+		/* reals at 10 digits: a latency of 0.237 ms prints so, not
+		 * as 0.23699999999999999 */
 		char *json = json_dumps(resp->doc,
-					JSON_COMPACT | JSON_PRESERVE_ORDER);
+					JSON_COMPACT | JSON_PRESERVE_ORDER |
+						JSON_REAL_PRECISION(10));
 
 		if (json != NULL && (body = malloc(strlen(json) + 2)) != NULL)
 			snprintf(body, strlen(json) + 2, "%s\n", json);

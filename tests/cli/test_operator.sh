@@ -454,6 +454,19 @@ printf '' | $P phone q3 --batch >"$T/out" 2>"$T/err"
 rc=$?
 check "no answer at all says so (exit 1)" '[ $rc = 1 ] && grep -q "I did not hear an answer." "$T/out"' "exit $rc; $(out | tail -3)"
 expect "phone MACHINE with --iid" 2 $P phone p1 --iid "$IP1"
+$P machine create p5 --key "$($P key gen --sku web --channel retail --platform x86 --seed 31)" --hw "$HW/dl380.json" >/dev/null
+$P phone p5 --batch --country de >"$T/out" 2>"$T/err"
+check "phone --country in another case is the catalog's code" 'grep -q "(DE: 0800 555 0174)" "$T/out"' "$(out | head -3)"
+expect "phone --country unknown" 2 $P phone p1 --batch --country XX
+stderr_has "points to the catalog" "unknown country 'XX' (see 'actsim catalog')"
+expect "machine create --country in lower case" 0 $P --json machine create cc1 --key "$KR2" --hw "$HW/dl380.json" --country gb
+json_is "stored as the catalog writes it" 'd["country"] == "GB"'
+expect "--cacert that cannot be read" 3 $P --json machine activate p2 --online --cacert "$T/nonexistent.pem"
+json_is "IO_ERROR" 'd["error"]["code"] == "IO_ERROR"'
+expect "--url ending in a slash" 1 $P machine activate p2 --online --url https://127.0.0.1:1/ --timeout 2s
+stderr_has "no doubled slash" "https://127.0.0.1:1/v1/activations"
+expect "admin activations with --key and --product-id" 2 $P admin activations --key "$KR" --product-id 00000-000-0000000-00000
+stderr_has "one or the other" "admin activations takes --key or --product-id, not both"
 expect "phone an unknown machine" 2 $P --json phone nosuch --batch
 json_is "NO_SUCH_MACHINE" 'd["error"]["code"] == "NO_SUCH_MACHINE"'
 # an installation ID pasted whole at the first group

@@ -208,6 +208,7 @@ check "a table with the lab time, rounded latencies" 'head -1 "$T/out" | grep -q
 wall=$(date -u +%s)
 check "the wall time of day beside the lab time, within a minute" 'tail -1 "$T/out" | grep -Eq "^20[0-9-]{8}T[0-9:]{8}Z ($(date -u -d @$((wall - 60)) +%H:%M)|$(date -u -d @$wall +%H:%M)):[0-5][0-9] "' "$(out)"
 expect "admin requests --json" 0 $A --json admin requests --limit 5
+check "latencies in plain decimals" '! grep -Eq "\"latency_ms\": [0-9]+\.[0-9]{11,}" "$T/out"' "$(grep latency_ms "$T/out" | head -3)"
 json_is "the server's document, with the real time" 'len(d["requests"]) == 5 and set(d["requests"][0]) == {"at","wall_at","method","route","status","latency_ms","fault"} and __import__("time").time() - 60 < __import__("calendar").timegm(__import__("time").strptime(d["requests"][-1]["wall_at"], "%Y-%m-%dT%H:%M:%SZ")) <= __import__("time").time() + 1 and d["requests"][-1]["at"] != d["requests"][-1]["wall_at"]'
 expect "admin faults list as text" 0 $A admin faults list
 stdout_has "no faults" "No faults are set."
@@ -244,7 +245,7 @@ expect "a server with another lab's certificate is refused" 3 $A --lab "$T/other
 stderr_has "and named" "the server at $URL is not this lab's clearinghouse"
 expect "--cacert trusts another CA (the server then refuses the IID)" 1 $A --lab "$T/other" --json machine activate x --online --url "$URL" --cacert "$ACTSIM_LAB/tls/ca.pem"
 json_is "the clearinghouse's own refusal" 'd["error"]["code"] == "INVALID_INSTALLATION_ID"'
-expect "--cacert needs a readable file" 2 $A machine activate on1 --online --cacert "$T/nope.pem"
+expect "--cacert needs a readable file (IO_ERROR)" 3 $A machine activate on1 --online --cacert "$T/nope.pem"
 expect "--timeout needs a duration" 2 $A machine activate on1 --online --timeout 10
 expect "--timeout goes with --online" 2 $A machine activate on1 --local --timeout 10s
 expect "--url must be https" 2 $A machine activate on1 --online --url "http://127.0.0.1:$PORT"
