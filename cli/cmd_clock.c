@@ -80,6 +80,13 @@ int cmd_clock(struct cli_ctx *ctx, int argc, char **argv,
 		/* The only place actsim reads the real clock. */
 		if (strcmp(argv[2], "now") == 0)
 			t = (int64_t)time(NULL);
+		else if (actsim_time_parse(argv[2], &t) != ACTSIM_OK &&
+			 strspn(argv[2], "0123456789") == 4 &&
+			 strncmp(argv[2], "1970", 4) < 0)
+			return cli_usage(res, "clock",
+					 "'%s' is before 1970-01-01T00:00:00Z, "
+					 "where the lab clock starts",
+					 argv[2]);
 		else if (actsim_time_parse(argv[2], &t) != ACTSIM_OK)
 			return cli_usage(res, "clock",
 					 "'%s' is not an RFC 3339 time such as "

@@ -1102,6 +1102,14 @@ int cmd_machine(struct cli_ctx *ctx, int argc, char **argv,
 		return machine_delete(ctx, argv[2], res);
 	if (argc == 3 && strcmp(sub, "iid") == 0)
 		return machine_iid(ctx, argv[2], res);
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "delete") == 0 ||
+	    strcmp(sub, "iid") == 0)
+		return argc < 3 ? cli_usage(res, "machine",
+					    "machine %s needs NAME", sub) :
+				  cli_usage(res, "machine",
+					    "machine %s takes one NAME; "
+					    "unexpected '%s'",
+					    sub, argv[3]);
 	return cli_usage(res, "machine",
 			 "machine needs create, list, show NAME, delete NAME, "
 			 "logon NAME, hw NAME, iid NAME, activate NAME, "

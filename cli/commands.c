@@ -102,15 +102,15 @@ static const struct cli_sub_doc lab_subs[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-#define PRODUCT_OPTS(what)                                                   \
+#define PRODUCT_OPTS(what, need)                                             \
 	{ "sku", "SKU", what " edition: web, standard, enterprise, "         \
-			"datacenter" },                                      \
+			"datacenter" need },                                 \
 	{ "channel", "CH", what " channel: retail, msdn, evaluation, oem, "  \
-			   "volume" },                                       \
-	{ "platform", "PL", what " platform: x86, x64, ia64" },              \
+			   "volume" need },                                  \
+	{ "platform", "PL", what " platform: x86, x64, ia64" need },         \
 	{ "r2", NULL, what " R2 edition (default: not R2)" }
 static const struct cli_option_doc key_gen_opts[] = {
-	PRODUCT_OPTS("the key's"),
+	PRODUCT_OPTS("the key's", "; required"),
 	{ "upgrade", NULL, "set the upgrade flag (default: full product)" },
 	{ "count", "N", "how many keys, 1 to 1000000 (default 1)" },
 	{ "seed", "N",
@@ -122,7 +122,8 @@ static const struct cli_option_doc key_gen_opts[] = {
 	END,
 };
 static const struct cli_option_doc key_check_opts[] = {
-	PRODUCT_OPTS("the media's"),
+	PRODUCT_OPTS("the media's",
+		     " (the three together; default: no media check)"),
 	END,
 };
 static const struct cli_sub_doc key_subs[] = {
@@ -192,7 +193,8 @@ static const struct cli_option_doc machine_list_opts[] = {
 	  "activated, reactivation_grace, reactivation_expired, exempt, "
 	  "evaluation_expired (default: all)" },
 	{ "expiring-within", "DURATION",
-	  "only machines whose deadline falls within DURATION from now" },
+	  "only machines whose deadline falls within DURATION from now "
+	  "(default: any deadline)" },
 	{ "sort", "ORDER", "name or deadline (default name)" },
 	END,
 };
@@ -303,7 +305,9 @@ static const struct cli_option_doc phone_opts[] = {
 	{ "batch", NULL,
 	  "read the answers from stdin, one a line (default: ask on the "
 	  "terminal)" },
-	{ "iid", "IID", "give the installation ID in advance" },
+	{ "iid", "IID",
+	  "give the installation ID in advance (default: the machine's, or "
+	  "asked for group by group)" },
 	{ "single-computer", "yes|no",
 	  "answer in advance whether the product is installed on only one "
 	  "computer" },
@@ -344,7 +348,8 @@ static const struct cli_option_doc admin_block_opts[] = {
 static const struct cli_option_doc admin_faults_opts[] = {
 	{ "route", "PATH",
 	  "a route of the table (actsim server --routes) or a prefix "
-	  "ending in '*' such as /v1/*; admin routes are refused" },
+	  "ending in '*' such as /v1/*; admin routes are refused; "
+	  "required" },
 	{ "kind", "KIND",
 	  "error, latency, reset, timeout, truncate, slow, garbage, tls or "
 	  "down" },
@@ -359,13 +364,14 @@ static const struct cli_option_doc admin_faults_opts[] = {
 	  "required for tls)" },
 	{ "status", "N", "error: the HTTP status (default 503)" },
 	{ "code", "CODE", "error: the error code (default FAULT_INJECTED)" },
-	{ "delay", "D", "latency: the delay, such as 500ms or 2s" },
+	{ "delay", "D",
+	  "latency: the delay, such as 500ms or 2s; required for latency" },
 	{ "jitter", "D", "latency: up to D more, seeded (default 0)" },
 	{ "hold", "D", "timeout: how long the request is held (default 60s)" },
 	{ "bytes", "N",
 	  "truncate: body bytes sent (default 10); garbage: bytes sent "
 	  "(default 256)" },
-	{ "rate", "BYTES", "slow: bytes per second" },
+	{ "rate", "BYTES", "slow: bytes per second; required for slow" },
 	{ "retry-after", "D", "down: the Retry-After (default 60s)" },
 	URL_OPTS,
 	END,
@@ -422,9 +428,11 @@ static const struct cli_sub_doc admin_subs[] = {
 };
 
 static const struct cli_option_doc register_opts[] = {
-	{ "name", "N", "the contact's name (sent encrypted)" },
-	{ "email", "E", "the contact's e-mail address (sent encrypted)" },
-	{ "organization", "O", "the organization (sent encrypted)" },
+	{ "name", "N", "the contact's name, sent encrypted (default: none)" },
+	{ "email", "E",
+	  "the contact's e-mail address, sent encrypted (default: none)" },
+	{ "organization", "O",
+	  "the organization, sent encrypted (default: none)" },
 	URL_OPTS,
 	END,
 };
@@ -499,8 +507,10 @@ static const struct cli_option_doc plan_opts[] = {
 	{ "to", "VERSION", "the Windows version to plan for: 2000, 2003, 2008; "
 			   "required" },
 	{ "exchange", "VERSION", "the Exchange version to plan for" },
-	{ "apply", NULL, "carry out the plan when it is supported" },
-	{ "force", NULL, "carry it out even when it is not supported" },
+	{ "apply", NULL,
+	  "carry out the plan when it is supported (default: only show it)" },
+	{ "force", NULL,
+	  "carry it out even when it is not supported (default: refuse)" },
 	END,
 };
 static const struct cli_sub_doc plan_subs[] = {
@@ -1028,6 +1038,10 @@ static int command_help(const struct cli_command *c,
 	for (const struct cli_sub_doc *s = c->subs; s->summary != NULL; s++)
 		if (only == NULL || s == only)
 			json_array_append_new(subs, sub_json(c, s));
+	/* a command of one form: that form's summary says more */
+	if (only == NULL && c->subs[0].summary != NULL &&
+	    c->subs[1].summary == NULL)
+		only = &c->subs[0];
 	res->doc = json_pack("{s:s,s:s?,s:s,s:o}", "command", c->name,
 			     "subcommand", only ? only->name : NULL, "summary",
 			     only ? only->summary : c->summary, "subcommands",

@@ -178,6 +178,12 @@ expect "a global option mistyped after the command" 2 $A clock show --jsno
 stderr_has "did you mean '--json' there too" "unknown option '--jsno'; did you mean '--json'?"
 expect "an option without its value" 2 $A machine list --state
 stderr_has "says the value is missing" "option '--state' needs a value (STATE)"
+expect "machine show with a word too many" 2 $A machine show a b
+stderr_has "names it" "machine show takes one NAME; unexpected 'b'"
+expect "machine iid without a name" 2 $A machine iid
+stderr_has "asks for it" "machine iid needs NAME"
+expect "slmgr --help" 0 $A slmgr --help
+stdout_has "says what each verb does" "/dli license"
 expect "nothing near" 2 $A zzzzzzzz
 check "no suggestion when nothing is near" '! grep -q "did you mean" "$T/err"' "$(err)"
 expect "typo in help's argument" 2 $A help lba
@@ -185,6 +191,8 @@ stderr_has "help suggests too" "unknown command 'lba'; did you mean 'lab'?"
 
 # --- clock set backwards ---
 $A clock set 2026-03-01T00:00:00Z >/dev/null
+expect "clock set before 1970" 2 $A clock set 1900-01-01 --backwards
+stderr_has "says where the clock starts" "'1900-01-01' is before 1970-01-01T00:00:00Z, where the lab clock starts"
 expect "clock set backwards refused" 2 $A clock set 2026-02-01
 cat >"$T/want" <<'T'
 actsim: '2026-02-01' is before the lab's time 2026-03-01T00:00:00Z; add --backwards to go back (deadlines keep their dates)
