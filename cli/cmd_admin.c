@@ -298,28 +298,78 @@ static void encode(CURL *h, const char *in, char *out, size_t cap)
 	curl_free(e);
 }
 
+/* The numeric options of `admin faults set` and the members of the PUT
+ * body they fill. */
+static const struct {
+	int c;
+	const char *name, *member;
+	bool duration;
+	unsigned long long min, max;
+} nums[] = {
+	{ 'S', "--seed", "seed", false, 0, 0xffffffffffffULL },
+	{ 'c', "--count", "count", false, 1, 1000000000ULL },
+	{ 'a', "--after", "after", false, 0, 1000000000ULL },
+	{ 's', "--status", "status", false, 400, 599 },
+	{ 'D', "--delay", "delay_ms", true, 1, 60000 },
+	{ 'J', "--jitter", "jitter_ms", true, 0, 60000 },
+	{ 'H', "--hold", "hold_ms", true, 1, 600000 },
+	{ 'b', "--bytes", "bytes", false, 0, 65536 },
+	{ 'r', "--rate", "rate", false, 1, 1000000 },
+	{ 'y', "--retry-after", "retry_after", true, 1000, 86400000 },
+};
+
+/* The server names the members of what the CLI sent ("a slow fault needs
+ * 'rate'"): a person typed options, so its refusal names those. */
+static void name_options(struct cli_result *res)
+{
+	static const char *const words[][2] = {
+		{ "route", "--route" }, { "kind", "--kind" },
+		{ "method", "--method" }, { "probability", "--probability" },
+		{ "code", "--code" }, { "step", "--step" },
+		{ "every", "--every" },
+	};
+	json_t *e = json_object_get(res->doc, "error");
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	char out[1024], quoted[48];
+	size_t len = 0;
+
+	if (msg == NULL)
+		return;
+	while (*msg != '\0' && len < sizeof out - 48) {
+		const char *to = NULL;
+		size_t n = 0;
+
+		for (size_t i = 0; to == NULL && i < sizeof words / sizeof words[0];
+		     i++) {
+			n = (size_t)snprintf(quoted, sizeof quoted, "'%s'",
+					     words[i][0]);
+			if (strncmp(msg, quoted, n) == 0)
+				to = words[i][1];
+		}
+		for (size_t i = 0; to == NULL && i < sizeof nums / sizeof nums[0];
+		     i++) {
+			n = (size_t)snprintf(quoted, sizeof quoted, "'%s'",
+					     nums[i].member);
+			if (strncmp(msg, quoted, n) == 0)
+				to = nums[i].name;
+		}
+		if (to != NULL) {
+			len += (size_t)snprintf(out + len, sizeof out - len,
+						"'%s'", to);
+			msg += n;
+		} else {
+			out[len++] = *msg++;
+		}
+	}
+	out[len] = '\0';
+	json_object_set_new(e, "message", json_string(out));
+}
+
 /* One numeric option of `admin faults set` into the PUT body: 0 done,
  * -1 not such an option, else the usage status. */
 static int fault_option(struct cli_result *res, json_t *body, int c,
 			const char *arg)
 {
-	static const struct {
-		int c;
-		const char *name, *member;
-		bool duration;
-		unsigned long long min, max;
-	} nums[] = {
-		{ 'S', "--seed", "seed", false, 0, 0xffffffffffffULL },
-		{ 'c', "--count", "count", false, 1, 1000000000ULL },
-		{ 'a', "--after", "after", false, 0, 1000000000ULL },
-		{ 's', "--status", "status", false, 400, 599 },
-		{ 'D', "--delay", "delay_ms", true, 1, 60000 },
-		{ 'J', "--jitter", "jitter_ms", true, 0, 60000 },
-		{ 'H', "--hold", "hold_ms", true, 1, 600000 },
-		{ 'b', "--bytes", "bytes", false, 0, 65536 },
-		{ 'r', "--rate", "rate", false, 1, 1000000 },
-		{ 'y', "--retry-after", "retry_after", true, 1000, 86400000 },
-	};
 	unsigned long long v;
 
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -500,6 +550,8 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 			json_object_set_new(fault, "kind", json_string(kind));
 			rc = admin_call(ctx, &o, "PUT", "/v1/admin/faults",
 					json_incref(fault), res);
+			if (rc == CLI_USAGE && !ctx->json)
+				name_options(res);
 		}
 	} else if (strcmp(sub, "faults") == 0 && npos >= 2 && npos <= 3 &&
 		   strcmp(sub2, "clear") == 0) {
@@ -555,6 +607,8 @@ int cmd_admin(struct cli_ctx *ctx, int argc, char **argv,
 						  "every",
 						  every ? every : "1s"),
 					res);
+		if (rc == CLI_USAGE && !ctx->json)
+			name_options(res);
 	} else if (strcmp(sub, "clock") == 0 && npos == 2 &&
 		   strcmp(sub2, "stop") == 0) {
 		rc = admin_call(ctx, &o, "DELETE", "/v1/admin/clock/run", NULL,

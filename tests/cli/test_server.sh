@@ -218,6 +218,12 @@ check "no trailing blanks" '! grep -q " $" "$T/out"' "$(out | cat -A)"
 expect "a fault with a long detail" 0 $A admin faults set --route /v1/keys/validate --kind error --status 503 --code SERVICE_TEMPORARILY_UNAVAILABLE
 check "the detail on a line of its own, within 80 columns" '[ -z "$(awk "length > 80" "$T/out")" ] && grep -q "^    status 503 SERVICE_TEMPORARILY_UNAVAILABLE$" "$T/out"' "$(out)"
 $A admin faults clear /v1/keys/validate >/dev/null
+expect "a slow fault without --rate" 2 $A admin faults set --route /v1/keys/validate --kind slow
+stderr_has "the server's refusal names the option" "a slow fault needs '--rate'"
+expect "an option that does not apply" 2 $A admin faults set --route /v1/keys/validate --kind latency --delay 1s --code X
+stderr_has "named as typed" "'--code' does not apply to latency faults"
+expect "with --json the server's own words" 2 $A --json admin faults set --route /v1/keys/validate --kind slow
+json_is "members, as the API says them" '"rate" in d["error"]["message"] and "--rate" not in d["error"]["message"]'
 expect "admin faults list --json" 0 $A --json admin faults list
 json_is "the fault as JSON" 'd["faults"][0]["route"] == "/v1/registrations" and d["faults"][0]["delay_ms"] == 1500'
 expect "admin faults clear" 0 $A admin faults clear
