@@ -869,16 +869,21 @@ static size_t word(const char *p)
 }
 
 /* Prints text from column `col` (already reached), wrapping at 79 and
- * indenting continuation lines by `indent`. */
-static void wrap(FILE *out, const char *text, size_t col, size_t indent)
+ * indenting continuation lines by `indent`. A command line (`command`)
+ * breaks only at spaces and goes on after " \\", so that it can still be
+ * pasted into a shell. */
+static void fill(FILE *out, const char *text, size_t col, size_t indent,
+		 bool command)
 {
 	const char *p = text;
 
 	while (*p != '\0') {
-		size_t w = word(p);
+		size_t w = command ? strcspn(p, " ") : word(p);
 
-		if (col > indent && col + 1 + w > 79) {
-			fprintf(out, "\n%*s", (int)indent, "");
+		if (p != text && col > indent &&
+		    col + 1 + w > (command ? 77u : 79u)) {
+			fprintf(out, "%s\n%*s", command ? " \\" : "",
+				(int)indent, "");
 			col = indent;
 		} else if (p != text) {
 			fputc(' ', out);
@@ -893,31 +898,9 @@ static void wrap(FILE *out, const char *text, size_t col, size_t indent)
 	fputc('\n', out);
 }
 
-/* Prints a command line from column `col` (already reached): where it
- * would pass column 79 it goes on after " \\" on the next line, indented
- * by `indent`, so that it can still be pasted into a shell. */
-static void wrap_command(FILE *out, const char *text, size_t col,
-			 size_t indent)
+static void wrap(FILE *out, const char *text, size_t col, size_t indent)
 {
-	const char *p = text;
-
-	while (*p != '\0') {
-		size_t w = strcspn(p, " ");
-
-		if (p != text && col + 1 + w > 77) {
-			fprintf(out, " \\\n%*s", (int)indent, "");
-			col = indent;
-		} else if (p != text) {
-			fputc(' ', out);
-			col++;
-		}
-		fprintf(out, "%.*s", (int)w, p);
-		col += w;
-		p += w;
-		while (*p == ' ')
-			p++;
-	}
-	fputc('\n', out);
+	fill(out, text, col, indent, false);
 }
 
 static json_t *options_json(const struct cli_option_doc *o)
@@ -1009,10 +992,9 @@ static void help_text(const json_t *doc, FILE *out)
 			}
 			fprintf(out, "%sexample: ",
 				json_array_size(subs) > 1 ? "" : "\n");
-			wrap_command(out,
-				     json_string_value(
-					     json_object_get(c, "example")),
-				     9, 13);
+			fill(out,
+			     json_string_value(json_object_get(c, "example")),
+			     9, 13, true);
 		}
 		return;
 	}
