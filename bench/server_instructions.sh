@@ -2,12 +2,15 @@
 # The clearinghouse's own work per activation, in instructions: the server
 # runs under `valgrind --tool=callgrind` (one worker thread) and answers N
 # activations on one keep-alive TLS connection, then a run with none; the
-# difference over N is printed. Instruction counts do not depend on the
+# difference over N is printed. Instruction counts hardly depend on the
 # machine's other load, so two builds can be compared on a busy machine.
+# The first 16 signatures run without the fixed-base tables
+# (docs/performance.md): their extra 12 M instructions weigh 12 k per
+# activation at N = 1000, 4 k at the default 3000.
 # usage: bench/server_instructions.sh BUILD_DIR [N]
 set -euo pipefail
 BUILD=${1:-build}
-N=${2:-1000}
+N=${2:-3000}
 A=$(cd "$BUILD" && pwd)/actsim
 HW=$(cd "$(dirname "$0")/.." && pwd)/fixtures/hardware/pe2850.json
 
