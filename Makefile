@@ -76,7 +76,8 @@ $(BUILD)/completion/actsim.bash $(BUILD)/completion/_actsim: \
 # groff's .TH turns hyphenation back on after scdoc's .nh: options such
 # as --probability are not to be split.
 $(BUILD)/man/%: $(BUILD)/docs.stamp
-	scdoc < $@.scd | sed '/^\.TH /a .nh' > $@
+	scdoc < $@.scd > $@.tmp
+	sed '/^\.TH /a .nh' $@.tmp > $@ && rm -f $@.tmp
 
 deps:
 	@scripts/install-deps

@@ -172,8 +172,14 @@ static void faults_text(const json_t *doc, FILE *out)
 				 (long long)json_integer_value(v),
 				 str_of(f, "code"));
 		else if ((v = json_object_get(f, "delay_ms")) != NULL) {
+			const json_t *j = json_object_get(f, "jitter_ms");
+			char jd[32];
+
 			ms_text((double)json_integer_value(v), d, sizeof d);
-			snprintf(detail, sizeof detail, "delay %s", d);
+			ms_text((double)json_integer_value(j), jd, sizeof jd);
+			snprintf(detail, sizeof detail, "delay %s%s%s", d,
+				 json_integer_value(j) > 0 ? " + up to " : "",
+				 json_integer_value(j) > 0 ? jd : "");
 		} else if ((v = json_object_get(f, "hold_ms")) != NULL) {
 			ms_text((double)json_integer_value(v), d, sizeof d);
 			snprintf(detail, sizeof detail, "hold %s", d);

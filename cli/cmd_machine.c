@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actsim/clearinghouse.h"
@@ -932,6 +933,7 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 	const char *cid = NULL;
 	bool local = false, online = false, timeout_given = false;
 	struct online_opts o = { NULL, NULL, false, 10000 };
+	struct stat cst;
 	unsigned long long ms;
 	struct actsim_clearing_result r;
 	struct actsim_machine m;
@@ -982,7 +984,9 @@ static int machine_activate(struct cli_ctx *ctx, int argc, char **argv,
 		return cli_usage(res, "machine",
 				 "--url must be an https:// URL, not '%s'",
 				 o.url);
-	if (o.cacert != NULL && access(o.cacert, R_OK) != 0) {
+	if (o.cacert != NULL &&
+	    (access(o.cacert, R_OK) != 0 || stat(o.cacert, &cst) != 0 ||
+	     !S_ISREG(cst.st_mode))) {
 		cli_error(res, CLI_ENV, "IO_ERROR", "--cacert: cannot read '%s'",
 			  o.cacert);
 		return CLI_ENV;

@@ -285,13 +285,12 @@ int cmd_phone(struct cli_ctx *ctx, int argc, char **argv,
 			iid_arg = optarg;
 			break;
 		case 's':
-			single = optarg;
-			if (strcmp(single, "yes") != 0 &&
-			    strcmp(single, "no") != 0)
+			if (yes_no(optarg) < 0)
 				return cli_usage(res, "phone",
 						 "--single-computer is yes or "
 						 "no, not '%s'",
-						 single);
+						 optarg);
+			single = yes_no(optarg) == 1 ? "yes" : "no";
 			break;
 		case 'c':
 			country = cli_country_code(optarg);

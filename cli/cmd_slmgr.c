@@ -2,6 +2,7 @@
  * slmgr.vbs, with the Windows Server 2003 rules applied. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "actsim/fleet.h"
 #include "actsim/keycheck.h"
@@ -393,7 +394,7 @@ int cmd_slmgr(struct cli_ctx *ctx, int argc, char **argv,
 					 verb[1] == 'i' ? "a product key" :
 							  "a confirmation ID");
 		arg = argv[3];
-	} else if (argc == 4 && strcmp(argv[3], "all") == 0 &&
+	} else if (argc == 4 && strcasecmp(argv[3], "all") == 0 &&
 		   (strcmp(verb, "/dli") == 0 || strcmp(verb, "/dlv") == 0 ||
 		    strcmp(verb, "/xpr") == 0)) {
 		/* slmgr's "all": a machine here has one license */

@@ -352,7 +352,7 @@ static const struct cli_option_doc admin_faults_opts[] = {
 	  "required" },
 	{ "kind", "KIND",
 	  "error, latency, reset, timeout, truncate, slow, garbage, tls or "
-	  "down" },
+	  "down; required" },
 	{ "method", "M", "only requests with this method (default: any)" },
 	{ "probability", "P",
 	  "the share of matching requests hit, 0 to 1 (default 1)" },
@@ -880,6 +880,11 @@ static void fill(FILE *out, const char *text, size_t col, size_t indent,
 	while (*p != '\0') {
 		size_t w = command ? strcspn(p, " ") : word(p);
 
+		/* an option stays on the line of its value */
+		if (command && p[0] == '-' && p[1] == '-' && p[w] == ' ' &&
+		    p[w + 1] != '-' && p[w + 1] != '\0')
+			w += 1 + strcspn(p + w + 1, " ");
+
 		if (p != text && col > indent &&
 		    col + 1 + w > (command ? 77u : 79u)) {
 			fprintf(out, "%s\n%*s", command ? " \\" : "",
@@ -1032,6 +1037,33 @@ static int command_help(const struct cli_command *c,
 	return CLI_OK;
 }
 
+/* The words of a subcommand's own third level, from its synopsis
+ * ("set ... | list | clear [ROUTE]": set, list, clear); none when an
+ * alternative starts otherwise. Returns how many, at most cap. */
+static size_t third_words(const struct cli_sub_doc *s, char words[][16],
+			  size_t cap)
+{
+	const char *p = s->synopsis;
+	size_t n = 0;
+
+	while (*p != '\0' && n < cap) {
+		size_t len;
+
+		while (*p == ' ' || *p == '[')
+			p++;
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		if (len == 0 || len >= 16 ||
+		    (p[len] != ' ' && p[len] != ']' && p[len] != '\0'))
+			return 0;
+		snprintf(words[n++], 16, "%.*s", (int)len, p);
+		p = strstr(p, " | ");
+		if (p == NULL)
+			break;
+		p += 3;
+	}
+	return n > 1 ? n : 0;
+}
+
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
 	     struct cli_result *res)
 {
@@ -1041,12 +1073,30 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv,
 
 	(void)ctx;
 	res->text = help_text;
-	/* words after a subcommand ("help admin faults set") name what its
-	 * help covers */
-	if (argc > 3 && (cli_find_command(argv[1]) == NULL ||
-			 cli_find_sub(cli_find_command(argv[1]), argv[2]) ==
-				 NULL))
+	/* a word of a subcommand's own ("help admin faults set") shows that
+	 * subcommand's help */
+	if (argc > 3) {
+		const struct cli_command *hc = cli_find_command(argv[1]);
+		const struct cli_sub_doc *hs =
+			hc != NULL ? cli_find_sub(hc, argv[2]) : NULL;
+		char words[8][16];
+		const char *names[8], *near;
+		size_t n = hs != NULL ? third_words(hs, words, 8) : 0;
+
+		for (size_t i = 0; i < n; i++) {
+			names[i] = words[i];
+			if (argc == 4 && strcmp(argv[3], words[i]) == 0)
+				goto known;
+		}
+		near = argc == 4 ? cli_nearest(argv[3], names, n) : NULL;
+		if (near != NULL)
+			return cli_usage(res, "help",
+					 "unknown subcommand '%s %s %s'; did "
+					 "you mean '%s'?",
+					 argv[1], argv[2], argv[3], near);
 		return cli_usage(res, "help", "too many arguments");
+	}
+known:
 	if (argc >= 2 && strcmp(argv[1], "--help") != 0 &&
 	    strcmp(argv[1], "-h") != 0) {
 		c = cli_find_command(argv[1]);

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		case 'h':
 			/* "actsim --help machine activate" is "actsim help
 			 * machine activate" */
-			if (optind < argc) {
+			if (optind < argc && argv[optind][0] != '-') {
 				argv += optind - 1;
 				argc -= optind - 1;
 				argv[0] = help_name;

@@ -26,7 +26,7 @@ int cli_write_timeline_svg(const json_t *timeline, const char *path,
 		return CLI_ENV;
 	}
 	bad = fwrite(svg, 1, len, f) != len;
-	bad |= fclose(f) != 0;
+	bad |= !cli_close_written(f);
 	free(svg);
 	if (bad) {
 		cli_error(res, CLI_ENV, "IO_ERROR", "cannot write '%s': %s",

@@ -803,12 +803,19 @@ static char *render_response(const struct api_response *resp, bool head,
 		free(body);
 		return NULL;
 	}
+	time_t now = time(NULL);
+	struct tm tm;
+	char date[64] = "";
+
+	if (gmtime_r(&now, &tm) != NULL)
+		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	r.len = (size_t)snprintf(r.out, r.cap,
 				 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 				 "Content-Length: %zu\r\n"
-				 "Connection: close\r\n",
+				 "Connection: close\r\nDate: %s\r\n",
 				 resp->status, reason_phrase(resp->status),
-				 type != NULL ? type : "text/plain", blen);
+				 type != NULL ? type : "text/plain", blen,
+				 date);
 	common_headers(resp, add_rendered_header, &r);
 	r.len += (size_t)snprintf(r.out + r.len, r.cap - r.len, "\r\n");
 	if (body != NULL && !head) {
@@ -1488,8 +1495,9 @@ void evhttp_send_error(struct evhttp_request *req, int error,
 	}
 	switch (error) {
 	case 413:
-		/* libevent says 413 for a corrupt chunked body too */
-		if (body_too_large(req)) {
+		/* libevent says 413 for a corrupt chunked body too, and for
+		 * the first of two lengths that disagree */
+		if (body_too_large(req) && !conflicting_lengths(req)) {
 			kind = API_REFUSED_BODY;
 			msg = "the body is over 64 KiB";
 		} else {

@@ -150,6 +150,9 @@ refusals = [
      "it from a corrupt one)", b"POST /v1/activations HTTP/1.1\r\n"
      b"Host: x\r\nTransfer-Encoding: chunked\r\n\r\n11170\r\n", 400,
      "MALFORMED_REQUEST"),
+    ("two Content-Lengths that disagree, the first over 64 KiB",
+     b"POST /v1/activations HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n"
+     b"Content-Length: 5\r\n\r\n{}", 400, "MALFORMED_REQUEST"),
     ("two Content-Lengths that disagree",
      b"POST /v1/activations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
      b"Content-Length: 40\r\n\r\n{}", 400, "MALFORMED_REQUEST"),

@@ -79,6 +79,11 @@ comp "hardware fields" "cdrom cpu_model cpu_serial " actsim machine hw alpha --r
 comp "yes or no" "no yes " actsim phone alpha --single-computer ""
 comp "--opt=VALUE" "deadline name " actsim machine list --sort = ""
 comp "an option's value is not a machine position" "alpha beta " actsim machine activate --url x ""
+cp -r "$ACTSIM_LAB" "$T/sp lab"
+comp "a lab path with a space, quoted" "alpha " actsim --lab "'$T/sp lab'" machine show a
+comp "a lab path with a space, escaped" "alpha " actsim --lab "$T/sp\\ lab" machine show a
+comp "a directory with a space stays one word" "$T/sp lab " actsim --lab "$T/sp"
+comp "--opt=VALUE in one word (as zsh passes it)" "--sort=deadline " actsim machine list --sort=d
 check "complete is registered" 'bash --norc -c "source $B/completion/actsim.bash; complete -p actsim" | grep -q "_actsim actsim"' ""
 
 # --- zsh loads its completion ---
@@ -107,6 +112,8 @@ Z
 zsh -f "$T/tab.zsh" "$B" "$ACTSIM_LAB" "actsim mach" >"$T/ztab" 2>&1
 check "zsh: the first Tab completes a command" 'tail -1 "$T/ztab" | grep -q "actsim machine $"' "$(tail -2 "$T/ztab" | cat -v)"
 zsh -f "$T/tab.zsh" "$B" "$ACTSIM_LAB" "actsim machine show al" >"$T/ztab" 2>&1
+zsh -f "$T/tab.zsh" "$B" "$ACTSIM_LAB" "actsim machine list --sort=d" >"$T/ztab3" 2>&1
+check "zsh: --opt=VALUE" 'tail -1 "$T/ztab3" | grep -q -- "--sort=deadline $"' "$(tail -2 "$T/ztab3" | cat -v)"
 check "zsh: and a machine name of the lab" 'tail -1 "$T/ztab" | grep -q "actsim machine show alpha $"' "$(tail -2 "$T/ztab" | cat -v)"
 
 # --- make install puts them where man and the shells look ---

@@ -131,11 +131,13 @@ while True:
         break
     out += d
 head, _, body = out.partition(b"\r\n\r\n")
-print(head.split(b"\r\n")[0].decode(), len(body),
+lines = head.split(b"\r\n")
+print(lines[0].decode(), len(body),
       any(l.lower().startswith(b"content-length: ") and l[16:] != b"0"
-          for l in head.split(b"\r\n")))
+          for l in lines) and
+      any(l.lower().startswith(b"date: ") for l in lines))
 PY
-check "slow: HEAD gets GET's headers and no body" '[ "$(cat "$T/head")" = "HTTP/1.1 200 OK 0 True" ]' "$(cat "$T/head")"
+check "slow: HEAD gets GET's headers (Date too) and no body" '[ "$(cat "$T/head")" = "HTTP/1.1 200 OK 0 True" ]' "$(cat "$T/head")"
 $A admin faults clear /healthz >/dev/null
 
 set_fault "garbage fault" --route /v1/activations --kind garbage

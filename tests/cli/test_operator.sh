@@ -122,6 +122,11 @@ check "help of a sub-subcommand prints the same as its --help" 'cmp -s "$T/out" 
 expect "help with a typo in the subcommand" 2 $A help machine actvate
 stderr_has "suggests the subcommand" "unknown subcommand 'machine actvate'; did you mean 'activate'?"
 expect "help with words that name nothing" 2 $A help nosuch a b
+expect "help of a sub-subcommand with a typo" 2 $A help admin faults sett
+stderr_has "suggests it" "unknown subcommand 'admin faults sett'; did you mean 'set'?"
+expect "help with a word too many" 2 $A help lab init nonsense
+expect "--help before a global option is the general help" 0 $A --help --lab "$T/none" machine list
+stdout_has "the commands" "commands:"
 cat >"$T/want" <<'T'
 usage: actsim machine activate NAME --local | --cid CID | --online [--url URL]
            [--insecure] [--cacert FILE] [--timeout D]
@@ -360,6 +365,7 @@ for v in /DLI -dli -Dli; do
 done
 expect "slmgr /dli all" 0 $S slmgr d1 /dli all
 check "all: the one license" 'cmp -s "$T/out" "$T/dli"' "$(out)"
+expect "slmgr /dli ALL" 0 $S slmgr d1 /dli ALL
 expect "another argument is refused" 2 $S slmgr d1 /dli some
 
 # the same members whatever the state
@@ -455,6 +461,8 @@ $P machine create q2 --key "$KR2" --hw "$HW/small-office.json" >/dev/null
 $P machine create q3 --key "$KR2" --hw "$HW/pe2850.json" >/dev/null
 $P machine activate q1 --local >/dev/null
 $P machine activate q2 --local >/dev/null
+IQ3=$($P --json machine iid q3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["installation_id"])')
+expect "--single-computer in another case (NO: not released)" 1 $P phone --iid "$IQ3" --single-computer NO
 printf 'Y\n' | $P phone q3 --batch >"$T/out" 2>"$T/err"
 rc=$?
 check "'Y' is yes: not released (exit 1)" '[ $rc = 1 ] && ! grep -q "Please answer" "$T/out"' "exit $rc; $(out | tail -3)"
@@ -471,6 +479,8 @@ expect "machine create --country in lower case" 0 $P --json machine create cc1 -
 json_is "stored as the catalog writes it" 'd["country"] == "GB"'
 expect "--cacert that cannot be read" 3 $P --json machine activate p2 --online --cacert "$T/nonexistent.pem"
 json_is "IO_ERROR" 'd["error"]["code"] == "IO_ERROR"'
+expect "--cacert naming a directory" 3 $P --json machine activate p2 --online --cacert "$T"
+json_is "IO_ERROR too" 'd["error"]["code"] == "IO_ERROR"'
 expect "--url ending in a slash" 1 $P machine activate p2 --online --url https://127.0.0.1:1/ --timeout 2s
 stderr_has "no doubled slash" "https://127.0.0.1:1/v1/activations"
 expect "admin activations with --key and --product-id" 2 $P admin activations --key "$KR" --product-id 00000-000-0000000-00000

@@ -218,6 +218,9 @@ check "no trailing blanks" '! grep -q " $" "$T/out"' "$(out | cat -A)"
 expect "a fault with a long detail" 0 $A admin faults set --route /v1/keys/validate --kind error --status 503 --code SERVICE_TEMPORARILY_UNAVAILABLE
 check "the detail on a line of its own, within 80 columns" '[ -z "$(awk "length > 80" "$T/out")" ] && grep -q "^    status 503 SERVICE_TEMPORARILY_UNAVAILABLE$" "$T/out"' "$(out)"
 $A admin faults clear /v1/keys/validate >/dev/null
+expect "a latency fault with jitter" 0 $A admin faults set --route /v1/keys/validate --kind latency --delay 1s --jitter 200ms
+stdout_has "shows the jitter" "delay 1.000 s + up to 200.0 ms"
+$A admin faults clear /v1/keys/validate >/dev/null
 expect "a slow fault without --rate" 2 $A admin faults set --route /v1/keys/validate --kind slow
 stderr_has "the server's refusal names the option" "a slow fault needs '--rate'"
 expect "an option that does not apply" 2 $A admin faults set --route /v1/keys/validate --kind latency --delay 1s --code X
