@@ -124,12 +124,7 @@ s = ssl.create_default_context(cafile=sys.argv[2]).wrap_socket(
     socket.create_connection((u.hostname, u.port), timeout=10),
     server_hostname=u.hostname)
 s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-out = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    out += d
+out = s.makefile("rb").read()  # up to the server's close
 head, _, body = out.partition(b"\r\n\r\n")
 lines = head.split(b"\r\n")
 print(lines[0].decode(), len(body),
