@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "actsim/clearinghouse.h"
 #include "actsim/ids.h"
@@ -52,19 +53,10 @@ static bool hear(struct call *c, const char *prompt, char *out, size_t cap)
  * 0 no, -1 anything else. */
 static int yes_no(const char *line)
 {
-	char w[8];
-	size_t n = 0;
-
-	while (*line == ' ' || *line == '\t')
-		line++;
-	for (; *line != '\0' && n < sizeof w - 1; line++)
-		w[n++] = (char)(*line >= 'A' && *line <= 'Z' ?
-					*line - 'A' + 'a' :
-					*line);
-	w[n] = '\0';
-	if (strcmp(w, "yes") == 0 || strcmp(w, "y") == 0)
+	line += strspn(line, " \t");
+	if (strcasecmp(line, "yes") == 0 || strcasecmp(line, "y") == 0)
 		return 1;
-	if (strcmp(w, "no") == 0 || strcmp(w, "n") == 0)
+	if (strcasecmp(line, "no") == 0 || strcasecmp(line, "n") == 0)
 		return 0;
 	return -1;
 }

@@ -1,5 +1,6 @@
 /* actsim slmgr MACHINE VERB [ARG]: the answers admins know from
  * slmgr.vbs, with the Windows Server 2003 rules applied. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -357,9 +358,7 @@ static const char *verb_of(const char *arg, char *buf, size_t cap)
 		return arg;
 	buf[0] = '/';
 	for (size_t i = 1; i <= n; i++)
-		buf[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ?
-					arg[i] - 'A' + 'a' :
-					arg[i]);
+		buf[i] = (char)tolower((unsigned char)arg[i]);
 	return buf;
 }
 

@@ -920,17 +920,49 @@ static json_t *options_json(const struct cli_option_doc *o)
 	return list;
 }
 
+/* The words of a subcommand's own third level, from its synopsis
+ * ("set ... | list | clear [ROUTE]": set, list, clear); none when an
+ * alternative starts otherwise. Returns how many, at most cap. */
+static size_t third_words(const struct cli_sub_doc *s, char words[][16],
+			  size_t cap)
+{
+	const char *p = s->synopsis;
+	size_t n = 0;
+
+	while (*p != '\0' && n < cap) {
+		size_t len;
+
+		while (*p == ' ' || *p == '[')
+			p++;
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+		if (len == 0 || len >= 16 ||
+		    (p[len] != ' ' && p[len] != ']' && p[len] != '\0'))
+			return 0;
+		snprintf(words[n++], 16, "%.*s", (int)len, p);
+		p = strstr(p, " | ");
+		if (p == NULL)
+			break;
+		p += 3;
+	}
+	return n > 1 ? n : 0;
+}
+
 static json_t *sub_json(const struct cli_command *c,
 			const struct cli_sub_doc *s)
 {
-	char usage[640];
+	char usage[640], words[8][16];
+	size_t n = third_words(s, words, 8);
+	json_t *list = json_array();
 
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_string(words[i]));
 	snprintf(usage, sizeof usage, "actsim %s%s%s%s%s", c->name,
 		 s->name ? " " : "", s->name ? s->name : "",
 		 s->synopsis[0] ? " " : "", s->synopsis);
-	return json_pack("{s:s?,s:s,s:s,s:o,s:s}", "name", s->name, "usage",
-			 usage, "summary", s->summary, "options",
-			 options_json(s->options), "example", s->example);
+	return json_pack("{s:s?,s:s,s:s,s:o,s:o,s:s}", "name", s->name,
+			 "usage", usage, "summary", s->summary, "words", list,
+			 "options", options_json(s->options), "example",
+			 s->example);
 }
 
 static void option_lines(const json_t *options, FILE *out)
@@ -1035,33 +1067,6 @@ static int command_help(const struct cli_command *c,
 			     subs);
 	res->text = help_text;
 	return CLI_OK;
-}
-
-/* The words of a subcommand's own third level, from its synopsis
- * ("set ... | list | clear [ROUTE]": set, list, clear); none when an
- * alternative starts otherwise. Returns how many, at most cap. */
-static size_t third_words(const struct cli_sub_doc *s, char words[][16],
-			  size_t cap)
-{
-	const char *p = s->synopsis;
-	size_t n = 0;
-
-	while (*p != '\0' && n < cap) {
-		size_t len;
-
-		while (*p == ' ' || *p == '[')
-			p++;
-		len = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-		if (len == 0 || len >= 16 ||
-		    (p[len] != ' ' && p[len] != ']' && p[len] != '\0'))
-			return 0;
-		snprintf(words[n++], 16, "%.*s", (int)len, p);
-		p = strstr(p, " | ");
-		if (p == NULL)
-			break;
-		p += 3;
-	}
-	return n > 1 ? n : 0;
 }
 
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv,

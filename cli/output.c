@@ -1,4 +1,5 @@
 /* Errors, exit codes and rendering shared by every command. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -178,8 +179,7 @@ void cli_getopt_reset(void)
 char *cli_country_code(char *code)
 {
 	for (char *p = code; *p != '\0'; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
+		*p = (char)toupper((unsigned char)*p);
 	return code;
 }
 

@@ -803,12 +803,9 @@ static char *render_response(const struct api_response *resp, bool head,
 		free(body);
 		return NULL;
 	}
-	time_t now = time(NULL);
-	struct tm tm;
 	char date[64] = "";
 
-	if (gmtime_r(&now, &tm) != NULL)
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	evutil_date_rfc1123(date, sizeof date, NULL); /* now, as libevent */
 	r.len = (size_t)snprintf(r.out, r.cap,
 				 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 				 "Content-Length: %zu\r\n"
